@@ -1,0 +1,82 @@
+"""Database engines, sessions and migrations.
+
+SQLite is the embedded default; the same code runs on PostgreSQL when `REFLEX_DB_URL` points there.
+Reflex sets no SQLite pragmas, so they are set here on every new connection.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlmodel import Session
+
+from jobapp.settings import PROJECT_ROOT, load_settings
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+        # Let SQLAlchemy's "begin" event below decide how transactions start.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:  # noqa: ANN001 - SQLAlchemy Connection
+        # BEGIN IMMEDIATE takes the write lock up front, so a read-then-write transaction
+        # waits on busy_timeout instead of failing with "database is locked" on upgrade.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str) -> Engine:
+    """A new engine for `url` with the pragmas and pool settings this app relies on."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+@cache
+def get_engine() -> Engine:
+    """The process-wide engine for the configured database."""
+    return make_engine(load_settings().db_url)
+
+
+@contextmanager
+def session() -> Iterator[Session]:
+    """A session on the app database; commits are explicit."""
+    with Session(get_engine(), expire_on_commit=False) as s:
+        yield s
+
+
+def migrate(url: str | None = None) -> None:
+    """Bring the database schema up to date (alembic upgrade head)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
+    config.attributes["db_url"] = url or load_settings().db_url
+    command.upgrade(config, "head")
+
+
+if __name__ == "__main__":
+    migrate()
+    print(f"database at {load_settings().db_url} is up to date")

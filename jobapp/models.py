@@ -1,0 +1,129 @@
+"""The SQLModel tables. Job pipeline status and task state live on different tables, on purpose:
+a job can be "Evaluated" while a cover letter for it is still being written."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Text, text
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Aware UTC; SQLModel's UTCDateTime columns refuse naive values."""
+    return datetime.now(UTC)
+
+
+class JobStatus(StrEnum):
+    PENDING = "Pending"  # added, not yet evaluated
+    EVALUATED = "Evaluated"  # fit scored against the profile
+    APPLIED = "Applied"  # the person sent an application
+    INTERVIEW = "Interview"  # at least one interview scheduled
+    OFFER = "Offer"  # an offer arrived
+    REJECTED = "Rejected"  # the company said no
+    DISCARDED = "Discarded"  # the person lost interest
+
+
+class TaskStatus(StrEnum):
+    QUEUED = "queued"  # waiting for a runner (maybe until run_after, when backing off)
+    RUNNING = "running"  # claimed by one runner, which holds a lease renewed by heartbeat
+    COMPLETED = "completed"  # finished; its results were written with this status
+    FAILED = "failed"  # gave up: a permanent error or attempts exhausted
+    CANCELLED = "cancelled"  # stopped by a person or because its job was deleted
+
+
+ACTIVE_STATUSES = (TaskStatus.QUEUED, TaskStatus.RUNNING)
+FINISHED_STATUSES = (TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED)
+
+
+class Job(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(default="", max_length=300)
+    company: str = Field(default="", max_length=300)
+    location: str = Field(default="", max_length=300)
+    url: str | None = Field(default=None, max_length=2000, index=True)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    status: str = Field(default=JobStatus.PENDING, max_length=16, index=True)
+    # Evaluation results (written in the transaction that completes evaluate-job).
+    fit_score: int | None = None
+    evaluation: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    evaluated_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Profile(SQLModel, table=True):
+    """The person using the workspace; one row."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(default="", max_length=200)
+    resume: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Document(SQLModel, table=True):
+    """A generated document version (cover letter, CV); every run keeps its own version."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = Field(sa_column=Column(Integer, ForeignKey("job.id", ondelete="CASCADE"), index=True))
+    kind: str = Field(max_length=32)
+    version: int = 1
+    content: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    provider: str = Field(default="", max_length=64)
+    options: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    task_id: int | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Task(SQLModel, table=True):
+    """One unit of background work. Only `jobapp.tasks.manager.TaskManager` writes these rows."""
+
+    __table_args__ = (
+        # At most one active task per dedupe key, enforced by the database (DESIGN invariant 2).
+        Index(
+            "uq_task_active_dedupe",
+            "dedupe_key",
+            unique=True,
+            sqlite_where=text("status IN ('queued', 'running')"),
+            postgresql_where=text("status IN ('queued', 'running')"),
+        ),
+        # The claim query: queued rows by priority, then age.
+        Index("ix_task_claim", "status", "priority", "run_after", "id"),
+        Index("ix_task_finished", "status", "finished_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=64)
+    status: str = Field(default=TaskStatus.QUEUED, max_length=16)
+    job_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("job.id", ondelete="SET NULL"), index=True, nullable=True),
+    )
+    dedupe_key: str | None = Field(default=None, sa_column=Column(String(255), nullable=True))
+    # Lower runs first (0 = a person is waiting on it).
+    priority: int = 0
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    # Every error of every attempt: [{"attempt", "at", "error", "transient"}].
+    errors: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    attempt: int = 0
+    max_attempts: int = 3
+    progress: int = 0
+    progress_label: str = Field(default="", max_length=300)
+    # Stage log: [{"at", "label"}], one entry per stage the handler announced.
+    stages: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    run_after: datetime = Field(default_factory=utcnow)
+    worker_id: str | None = Field(default=None, max_length=64)
+    heartbeat_at: datetime | None = None
+    lease_expires_at: datetime | None = None
+    cancel_requested: bool = False
+    provider: str | None = Field(default=None, max_length=64)
+    # {"input_tokens", "output_tokens", "cost_usd"}
+    usage: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))

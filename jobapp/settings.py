@@ -1,0 +1,64 @@
+"""Runtime configuration, read once from the environment.
+
+Every knob has a safe local default so `scripts/start` works with no configuration at all.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _kind_limits(raw: str) -> dict[str, int]:
+    """Parse `evaluate-job=2,generate-cover-letter=1` into a mapping."""
+    limits: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        kind, _, value = part.partition("=")
+        limits[kind.strip()] = int(value)
+    return limits
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    db_url: str
+    # Task engine knobs (DESIGN section 3).
+    concurrency: int = 4
+    kind_limits: dict[str, int] = field(default_factory=dict)
+    lease_seconds: float = 30.0
+    poll_seconds: float = 1.0
+    keep_finished_days: float = 7.0
+    keep_failed_days: float = 30.0
+    keep_finished_max: int = 5000
+    # Seconds the offline drafter waits between streamed chunks, so text visibly streams.
+    offline_pace: float = 0.02
+
+
+def load_settings() -> Settings:
+    data_dir = Path(os.environ.get("JOBAPP_DATA_DIR", PROJECT_ROOT / "data")).resolve()
+    db_url = os.environ.get("REFLEX_DB_URL") or f"sqlite:///{data_dir / 'jobapp.db'}"
+    return Settings(
+        data_dir=data_dir,
+        db_url=db_url,
+        concurrency=_int("JOBAPP_CONCURRENCY", 4),
+        kind_limits=_kind_limits(
+            os.environ.get("JOBAPP_KIND_LIMITS", "evaluate-job=2,generate-cover-letter=2")
+        ),
+        lease_seconds=_float("JOBAPP_LEASE_SECONDS", 30.0),
+        poll_seconds=_float("JOBAPP_POLL_SECONDS", 1.0),
+        keep_finished_days=_float("JOBAPP_KEEP_FINISHED_DAYS", 7.0),
+        keep_failed_days=_float("JOBAPP_KEEP_FAILED_DAYS", 30.0),
+        keep_finished_max=_int("JOBAPP_KEEP_FINISHED_MAX", 5000),
+        offline_pace=_float("JOBAPP_OFFLINE_PACE", 0.02),
+    )

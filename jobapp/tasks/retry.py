@@ -1,0 +1,26 @@
+"""Retry policy: a pure decision, written to the database by `TaskManager.fail`."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+
+@dataclass(frozen=True)
+class RetryDecision:
+    retry: bool  # True: back to queued; False: failed for good
+    run_after: datetime | None = None  # when a retry may be claimed
+
+
+def backoff_seconds(attempt: int, *, base: float = 2.0, cap: float = 300.0, jitter: float = 0.25) -> float:
+    """Exponential backoff with proportional jitter: ~2 s, 4 s, 8 s … capped at five minutes."""
+    delay = min(cap, base * 2 ** max(0, attempt - 1))
+    return delay * (1 + random.uniform(-jitter, jitter))
+
+
+def decide(*, attempt: int, max_attempts: int, transient: bool, now: datetime) -> RetryDecision:
+    """Transient errors retry while attempts remain; everything else fails now."""
+    if transient and attempt < max_attempts:
+        return RetryDecision(retry=True, run_after=now + timedelta(seconds=backoff_seconds(attempt)))
+    return RetryDecision(retry=False)
