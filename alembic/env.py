@@ -1,9 +1,9 @@
 """Alembic environment: runs migrations on the app's own engine (same pragmas as the app)."""
 
-from alembic import context
 from sqlmodel import SQLModel
 
 import jobapp.models  # noqa: F401 - registers the tables on SQLModel.metadata
+from alembic import context
 from jobapp.db import make_engine
 from jobapp.settings import load_settings
 

@@ -35,10 +35,11 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn) -> None:  # noqa: ANN001 - SQLAlchemy Connection
-        # BEGIN IMMEDIATE takes the write lock up front, so a read-then-write transaction
-        # waits on busy_timeout instead of failing with "database is locked" on upgrade.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    def _on_begin(conn) -> None:  # conn: a SQLAlchemy Connection
+        # Writers that read first (the task verbs) ask for BEGIN IMMEDIATE through `writer()`: it
+        # takes the write lock up front, so they wait on busy_timeout instead of failing when their
+        # read snapshot goes stale. Plain reads stay deferred and never block on a writer.
+        conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get('sqlite_begin', 'DEFERRED')}")
 
 
 def make_engine(url: str) -> Engine:
@@ -51,6 +52,11 @@ def make_engine(url: str) -> Engine:
         _configure_sqlite(engine)
         return engine
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine (and pool) whose SQLite transactions take the write lock at BEGIN."""
+    return engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) else engine
 
 
 @cache
@@ -68,8 +74,9 @@ def session() -> Iterator[Session]:
 
 def migrate(url: str | None = None) -> None:
     """Bring the database schema up to date (alembic upgrade head)."""
-    from alembic import command
     from alembic.config import Config
+
+    from alembic import command
 
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))

@@ -52,9 +52,7 @@ def load_settings() -> Settings:
         data_dir=data_dir,
         db_url=db_url,
         concurrency=_int("JOBAPP_CONCURRENCY", 4),
-        kind_limits=_kind_limits(
-            os.environ.get("JOBAPP_KIND_LIMITS", "evaluate-job=2,generate-cover-letter=2")
-        ),
+        kind_limits=_kind_limits(os.environ.get("JOBAPP_KIND_LIMITS", "evaluate-job=2,generate-cover-letter=2")),
         lease_seconds=_float("JOBAPP_LEASE_SECONDS", 30.0),
         poll_seconds=_float("JOBAPP_POLL_SECONDS", 1.0),
         keep_finished_days=_float("JOBAPP_KEEP_FINISHED_DAYS", 7.0),

@@ -41,21 +41,37 @@ class TaskContext:
         self._last_persist = 0.0
         self._text = ""
         self._last_text_push = 0.0
+        self._writes: set[asyncio.Task[bool]] = set()  # background progress writes in flight
 
     async def progress(self, percent: int, label: str, *, stage: bool = False) -> None:
-        """Report progress. A stage is always persisted and logged; other reports are throttled."""
+        """Report progress and wait until it is recorded. A stage is always persisted and logged."""
+        if persist := self._throttle(percent, label, force=stage):
+            await asyncio.to_thread(persist, stage)
+
+    def report(self, percent: int, label: str) -> None:
+        """Report progress from synchronous code (e.g. a streaming callback); persisted in the background."""
+        if persist := self._throttle(percent, label, force=False):
+            write = asyncio.create_task(asyncio.to_thread(persist, False))
+            self._writes.add(write)
+            write.add_done_callback(self._writes.discard)
+
+    def _throttle(self, percent: int, label: str, *, force: bool) -> Callable[[bool], bool] | None:
+        """Push live at most every PUSH_INTERVAL; return a database write when one is due."""
         now = time.monotonic()
         percent = max(0, min(99, int(percent)))
-        if stage or now - self._last_persist >= PERSIST_INTERVAL:
+        if force or now - self._last_persist >= PERSIST_INTERVAL:
             self._last_persist = self._last_push = now
-            await asyncio.to_thread(
-                self._manager.progress, self.task.id, self._worker_id, progress=percent, label=label, stage=stage
+            return lambda stage: self._manager.progress(
+                self.task.id, self._worker_id, progress=percent, label=label, stage=stage
             )
-        elif now - self._last_push >= PUSH_INTERVAL:
+        if now - self._last_push >= PUSH_INTERVAL:
             self._last_push = now
             self._manager.bus.publish(
-                TaskChanged({"id": self.task.id, "job_id": self.task.job_id, "progress": percent, "progress_label": label})
+                TaskChanged(
+                    {"id": self.task.id, "job_id": self.task.job_id, "progress": percent, "progress_label": label}
+                )
             )
+        return None
 
     def stream(self, delta: str, *, flush: bool = False) -> None:
         """Append generated text; pushed live (throttled), never persisted until completion."""

@@ -23,6 +23,7 @@ from sqlalchemy import Engine, Row, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from jobapp.db import writer
 from jobapp.models import ACTIVE_STATUSES, FINISHED_STATUSES, Job, Task, TaskStatus, utcnow
 from jobapp.tasks import retry as retry_policy
 from jobapp.tasks.errors import AlreadyEnqueued, JobGone
@@ -33,10 +34,25 @@ TASK_TABLE = Task.__table__  # type: ignore[attr-defined]
 
 # What a list, a badge or the navigation indicator needs; never the payload or result.
 SUMMARY_COLUMNS = (
-    T.id, T.kind, T.status, T.job_id, T.priority, T.attempt, T.max_attempts, T.progress,
-    T.progress_label, T.error, T.cancel_requested, T.provider, T.usage, T.created_at,
-    T.updated_at, T.started_at, T.finished_at, T.run_after,
-)  # fmt: skip
+    T.id,
+    T.kind,
+    T.status,
+    T.job_id,
+    T.priority,
+    T.attempt,
+    T.max_attempts,
+    T.progress,
+    T.progress_label,
+    T.error,
+    T.cancel_requested,
+    T.provider,
+    T.usage,
+    T.created_at,
+    T.updated_at,
+    T.started_at,
+    T.finished_at,
+    T.run_after,
+)
 
 
 def summarize(row: Row) -> dict[str, Any]:
@@ -88,12 +104,17 @@ class HeartbeatResult:
 class TaskManager:
     def __init__(self, engine: Engine, bus: EventBus | None = None) -> None:
         self.engine = engine
+        self._writer = writer(engine)
         self.bus = bus or EventBus()
         self._pg = engine.dialect.name == "postgresql"
 
     # -- helpers -------------------------------------------------------------------------------
 
     def _session(self) -> Session:
+        """A session for a verb: on SQLite it holds the write lock from BEGIN (see jobapp.db.writer)."""
+        return Session(self._writer, expire_on_commit=False)
+
+    def _reader(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
 
     def _emit(self, rows: Iterable[Row]) -> None:
@@ -101,25 +122,34 @@ class TaskManager:
             self.bus.publish(TaskChanged(summarize(row)))
 
     def _active_with_key(self, dedupe_key: str) -> Row | None:
-        with self._session() as s:
-            query = select(*SUMMARY_COLUMNS).where(
-                T.dedupe_key == dedupe_key, T.status.in_(ACTIVE_STATUSES)
-            )
+        with self._reader() as s:
+            query = select(*SUMMARY_COLUMNS).where(T.dedupe_key == dedupe_key, T.status.in_(ACTIVE_STATUSES))
             return s.execute(query).first()
 
     @staticmethod
     def _insert_values(new: NewTask, now: datetime) -> dict[str, Any]:
         return {
-            "kind": new.kind, "status": TaskStatus.QUEUED, "job_id": new.job_id,
-            "dedupe_key": new.dedupe_key, "priority": new.priority, "payload": new.payload,
-            "max_attempts": new.max_attempts, "errors": [], "stages": [], "attempt": 0,
-            "progress": 0, "progress_label": "Queued", "cancel_requested": False,
-            "created_at": now, "updated_at": now, "run_after": now,
-        }  # fmt: skip
+            "kind": new.kind,
+            "status": TaskStatus.QUEUED,
+            "job_id": new.job_id,
+            "dedupe_key": new.dedupe_key,
+            "priority": new.priority,
+            "payload": new.payload,
+            "max_attempts": new.max_attempts,
+            "errors": [],
+            "stages": [],
+            "attempt": 0,
+            "progress": 0,
+            "progress_label": "Queued",
+            "cancel_requested": False,
+            "created_at": now,
+            "updated_at": now,
+            "run_after": now,
+        }
 
     def task(self, task_id: int) -> dict[str, Any] | None:
         """The full row of one task (reads only)."""
-        with self._session() as s:
+        with self._reader() as s:
             row = s.get(Task, task_id)
             return row.model_dump(mode="json") if row else None
 
@@ -134,9 +164,7 @@ class TaskManager:
             try:
                 with self._session() as s, s.begin():
                     row = s.execute(
-                        insert(TASK_TABLE)
-                        .values(self._insert_values(new, utcnow()))
-                        .returning(*SUMMARY_COLUMNS)
+                        insert(TASK_TABLE).values(self._insert_values(new, utcnow())).returning(*SUMMARY_COLUMNS)
                     ).one()
             except IntegrityError:
                 if new.dedupe_key and (existing := self._active_with_key(new.dedupe_key)):
@@ -151,7 +179,7 @@ class TaskManager:
         raise RuntimeError(msg)
 
     def _job_exists(self, job_id: int) -> bool:
-        with self._session() as s:
+        with self._reader() as s:
             return s.get(Job, job_id) is not None
 
     # -- claim ---------------------------------------------------------------------------------
@@ -197,10 +225,16 @@ class TaskManager:
                 update(TASK_TABLE)
                 .where(T.id.in_(chosen), T.status == TaskStatus.QUEUED)
                 .values(
-                    status=TaskStatus.RUNNING, worker_id=worker_id, attempt=T.attempt + 1,
-                    started_at=now, updated_at=now, heartbeat_at=now, progress=0,
-                    progress_label="Starting", lease_expires_at=now + timedelta(seconds=lease_seconds),
-                )  # fmt: skip
+                    status=TaskStatus.RUNNING,
+                    worker_id=worker_id,
+                    attempt=T.attempt + 1,
+                    started_at=now,
+                    updated_at=now,
+                    heartbeat_at=now,
+                    progress=0,
+                    progress_label="Starting",
+                    lease_expires_at=now + timedelta(seconds=lease_seconds),
+                )
                 .returning(*SUMMARY_COLUMNS, T.payload)
             ).all()
         rows.sort(key=lambda r: (r.priority, r.id))
@@ -221,9 +255,7 @@ class TaskManager:
             ).all()
         return HeartbeatResult(held={r.id for r in rows}, cancel={r.id for r in rows if r.cancel_requested})
 
-    def progress(
-        self, task_id: int, worker_id: str, *, progress: int, label: str, stage: bool = False
-    ) -> bool:
+    def progress(self, task_id: int, worker_id: str, *, progress: int, label: str, stage: bool = False) -> bool:
         """Record progress (and, for a new stage, a stage-log entry). False: the task was lost."""
         now = utcnow()
         with self._session() as s, s.begin():
@@ -263,10 +295,17 @@ class TaskManager:
                 update(TASK_TABLE)
                 .where(T.id == task_id, T.status == TaskStatus.RUNNING, T.worker_id == worker_id)
                 .values(
-                    status=TaskStatus.COMPLETED, result=result, progress=100, progress_label="Done",
-                    finished_at=now, updated_at=now, lease_expires_at=None, error=None,
-                    usage=usage, provider=provider,
-                )  # fmt: skip
+                    status=TaskStatus.COMPLETED,
+                    result=result,
+                    progress=100,
+                    progress_label="Done",
+                    finished_at=now,
+                    updated_at=now,
+                    lease_expires_at=None,
+                    error=None,
+                    usage=usage,
+                    provider=provider,
+                )
                 .returning(*SUMMARY_COLUMNS)
             ).one_or_none()
             if row is None:
@@ -291,32 +330,41 @@ class TaskManager:
                 continue
         return rows
 
-    def fail(
-        self, task_id: int, worker_id: str, *, error: str, transient: bool
-    ) -> retry_policy.RetryDecision | None:
+    def fail(self, task_id: int, worker_id: str, *, error: str, transient: bool) -> retry_policy.RetryDecision | None:
         """Record an error; back to queued with backoff if transient and attempts remain, else failed.
 
+        A task someone asked to cancel is cancelled instead of retried.
         None: the task was lost (cancelled or rescued) and nothing was written.
         """
         now = utcnow()
         with self._session() as s, s.begin():
             guard = (T.id == task_id, T.status == TaskStatus.RUNNING, T.worker_id == worker_id)
-            current = s.execute(select(T.attempt, T.max_attempts, T.errors).where(*guard)).one_or_none()
+            current = s.execute(
+                select(T.attempt, T.max_attempts, T.errors, T.cancel_requested).where(*guard)
+            ).one_or_none()
             if current is None:
                 return None
             decision = retry_policy.decide(
                 attempt=current.attempt, max_attempts=current.max_attempts, transient=transient, now=now
             )
+            if current.cancel_requested:
+                decision = retry_policy.RetryDecision(retry=False)
             entry = {"attempt": current.attempt, "at": now.isoformat(), "error": error, "transient": transient}
             values: dict[str, Any] = {
-                "error": error, "errors": [*current.errors, entry], "updated_at": now,
-                "worker_id": None, "lease_expires_at": None,
-            }  # fmt: skip
+                "error": error,
+                "errors": [*current.errors, entry],
+                "updated_at": now,
+                "worker_id": None,
+                "lease_expires_at": None,
+            }
             if decision.retry:
                 values |= {
-                    "status": TaskStatus.QUEUED, "run_after": decision.run_after,
+                    "status": TaskStatus.QUEUED,
+                    "run_after": decision.run_after,
                     "progress_label": f"Retrying after attempt {current.attempt} of {current.max_attempts}",
-                }  # fmt: skip
+                }
+            elif current.cancel_requested:
+                values |= {"status": TaskStatus.CANCELLED, "finished_at": now, "progress_label": "Cancelled"}
             else:
                 values |= {"status": TaskStatus.FAILED, "finished_at": now, "progress_label": "Failed"}
             rows = s.execute(update(TASK_TABLE).where(*guard).values(values).returning(*SUMMARY_COLUMNS)).all()
@@ -331,9 +379,12 @@ class TaskManager:
                 update(TASK_TABLE)
                 .where(T.id == task_id, T.status == TaskStatus.RUNNING, T.worker_id == worker_id)
                 .values(
-                    status=TaskStatus.CANCELLED, finished_at=now, updated_at=now,
-                    lease_expires_at=None, progress_label=label,
-                )  # fmt: skip
+                    status=TaskStatus.CANCELLED,
+                    finished_at=now,
+                    updated_at=now,
+                    lease_expires_at=None,
+                    progress_label=label,
+                )
                 .returning(*SUMMARY_COLUMNS)
             ).all()
         self._emit(rows)
@@ -381,10 +432,18 @@ class TaskManager:
                     update(TASK_TABLE)
                     .where(T.id == task_id, T.status.in_((TaskStatus.FAILED, TaskStatus.CANCELLED)))
                     .values(
-                        status=TaskStatus.QUEUED, attempt=0, run_after=now, updated_at=now,
-                        finished_at=None, started_at=None, worker_id=None, cancel_requested=False,
-                        progress=0, progress_label="Queued (retry)", result=None,
-                    )  # fmt: skip
+                        status=TaskStatus.QUEUED,
+                        attempt=0,
+                        run_after=now,
+                        updated_at=now,
+                        finished_at=None,
+                        started_at=None,
+                        worker_id=None,
+                        cancel_requested=False,
+                        progress=0,
+                        progress_label="Queued (retry)",
+                        result=None,
+                    )
                     .returning(*SUMMARY_COLUMNS, T.dedupe_key)
                 ).one_or_none()
         except IntegrityError:
@@ -425,9 +484,14 @@ class TaskManager:
                 update(TASK_TABLE)
                 .where(*mine)
                 .values(
-                    status=TaskStatus.QUEUED, worker_id=None, lease_expires_at=None, run_after=now,
-                    updated_at=now, attempt=T.attempt - 1, progress_label="Queued (server restarted)",
-                )  # fmt: skip
+                    status=TaskStatus.QUEUED,
+                    worker_id=None,
+                    lease_expires_at=None,
+                    run_after=now,
+                    updated_at=now,
+                    attempt=T.attempt - 1,
+                    progress_label="Queued (server restarted)",
+                )
                 .returning(*SUMMARY_COLUMNS)
             ).all()
         self._emit([*cancelled, *requeued])
@@ -450,18 +514,22 @@ class TaskManager:
                 error = f"worker {stale.worker_id} stopped responding during attempt {stale.attempt}"
                 entry = {"attempt": stale.attempt, "at": now.isoformat(), "error": error, "transient": True}
                 values: dict[str, Any] = {
-                    "errors": [*stale.errors, entry], "worker_id": None, "lease_expires_at": None,
+                    "errors": [*stale.errors, entry],
+                    "worker_id": None,
+                    "lease_expires_at": None,
                     "updated_at": now,
-                }  # fmt: skip
+                }
                 if stale.cancel_requested:
                     values |= {"status": TaskStatus.CANCELLED, "finished_at": now, "progress_label": "Cancelled"}
                 elif stale.attempt < stale.max_attempts:
                     values |= {"status": TaskStatus.QUEUED, "run_after": now, "progress_label": "Queued (rescued)"}
                 else:
                     values |= {
-                        "status": TaskStatus.FAILED, "finished_at": now, "error": error,
+                        "status": TaskStatus.FAILED,
+                        "finished_at": now,
+                        "error": error,
                         "progress_label": "Failed",
-                    }  # fmt: skip
+                    }
                 emitted += s.execute(
                     update(TASK_TABLE)
                     .where(T.id == stale.id, T.status == TaskStatus.RUNNING, T.lease_expires_at < now)
@@ -490,9 +558,7 @@ class TaskManager:
                 .limit(1)
                 .scalar_subquery()
             )
-            deleted += s.execute(
-                delete(TASK_TABLE).where(T.status.in_(FINISHED_STATUSES), T.id <= newest)
-            ).rowcount
+            deleted += s.execute(delete(TASK_TABLE).where(T.status.in_(FINISHED_STATUSES), T.id <= newest)).rowcount
         return deleted
 
     # -- reads for views -----------------------------------------------------------------------
@@ -505,7 +571,7 @@ class TaskManager:
         limit: int = 200,
     ) -> list[dict[str, Any]]:
         """Task summaries, newest first."""
-        with self._session() as s:
+        with self._reader() as s:
             query = select(*SUMMARY_COLUMNS).order_by(T.id.desc()).limit(limit)
             if statuses:
                 query = query.where(T.status.in_(statuses))

@@ -15,7 +15,8 @@ class RetryDecision:
 
 def backoff_seconds(attempt: int, *, base: float = 2.0, cap: float = 300.0, jitter: float = 0.25) -> float:
     """Exponential backoff with proportional jitter: ~2 s, 4 s, 8 s … capped at five minutes."""
-    delay = min(cap, base * 2 ** max(0, attempt - 1))
+    # The exponent is clamped so a huge attempt number caps instead of overflowing the float.
+    delay = min(cap, base * 2 ** min(max(0, attempt - 1), 64))
     return delay * (1 + random.uniform(-jitter, jitter))
 
 

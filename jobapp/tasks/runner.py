@@ -79,6 +79,7 @@ class Runner:
         self._wake = asyncio.Event()
         self._stopping = False
         self._background: list[asyncio.Task[None]] = []
+        self._fetcher: asyncio.Task[None] | None = None
         self.heartbeat = Heartbeat(self)
         self.rescuer = Rescuer(manager, lease_seconds=self.config.lease_seconds)
         self.pruner = Pruner(
@@ -95,10 +96,8 @@ class Runner:
         """Rescue orphans left by a dead process, then start fetching and the maintenance loops."""
         await asyncio.to_thread(self.manager.rescue)
         events = self.manager.bus.subscribe()
-        self._background = [
-            asyncio.create_task(self._listen(events), name="jobapp-runner-listen"),
-            asyncio.create_task(self._fetch_loop(), name="jobapp-runner-fetch"),
-        ]
+        self._fetcher = asyncio.create_task(self._fetch_loop(), name="jobapp-runner-fetch")
+        self._background = [asyncio.create_task(self._listen(events), name="jobapp-runner-listen"), self._fetcher]
         for loop in self._loops:
             loop.start()
         logger.info("task runner %s started (concurrency %d)", self.worker_id, self.config.concurrency)
@@ -106,10 +105,14 @@ class Runner:
     async def stop(self) -> None:
         """Clean shutdown: stop fetching, cancel in-flight handlers, hand their tasks back."""
         self._stopping = True
+        self._wake.set()
         for loop in self._loops:
             await loop.stop()
+        # The fetcher is not cancelled: a claim still in its thread would commit after the requeue
+        # below and strand its tasks until their lease ran out. It sees `_stopping` and returns.
         for task in self._background:
-            task.cancel()
+            if task is not self._fetcher:
+                task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
         futures = [r.future for r in self._running.values()]
         for future in futures:
@@ -143,7 +146,7 @@ class Runner:
         return {kind: limit - busy.get(kind, 0) for kind, limit in self.config.kind_limits.items()}
 
     async def _fetch_loop(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             free = self.config.concurrency - len(self._running)
             claimed: list[ClaimedTask] = []
@@ -158,6 +161,8 @@ class Runner:
                     )
                 except Exception:
                     logger.warning("claiming tasks failed; retrying shortly", exc_info=True)
+            if self._stopping:
+                return  # `stop` hands what was just claimed back to the queue
             loop_time = asyncio.get_running_loop().time()
             for task in claimed:
                 future = asyncio.create_task(self._execute(task), name=f"jobapp-task-{task.id}")
@@ -215,9 +220,7 @@ class Runner:
             await asyncio.to_thread(manager.mark_cancelled, task.id, me, label="Cancelled: job deleted")
         except Exception as error:
             transient = is_transient(error)
-            decision = await asyncio.to_thread(
-                manager.fail, task.id, me, error=describe(error), transient=transient
-            )
+            decision = await asyncio.to_thread(manager.fail, task.id, me, error=describe(error), transient=transient)
             logger.warning(
                 "task %s (%s) attempt %s failed%s: %s",
                 task.id,

@@ -1,0 +1,33 @@
+"""Status badges: job pipeline status and task state look different on purpose."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+JOB_COLORS = {
+    "Pending": "gray",
+    "Evaluated": "blue",
+    "Applied": "indigo",
+    "Interview": "amber",
+    "Offer": "green",
+    "Rejected": "red",
+    "Discarded": "gray",
+}
+TASK_COLORS = {"queued": "gray", "running": "blue", "completed": "green", "failed": "red", "cancelled": "orange"}
+
+
+def job_status_badge(status: rx.Var) -> rx.Component:
+    return rx.badge(status, color_scheme=rx.match(status, *JOB_COLORS.items(), "gray"), variant="soft")
+
+
+def task_status_badge(status: rx.Var) -> rx.Component:
+    return rx.badge(status, color_scheme=rx.match(status, *TASK_COLORS.items(), "gray"), variant="outline")
+
+
+def fit_badge(score: rx.Var) -> rx.Component:
+    """The keyword-coverage score, or nothing before the first evaluation (score -1)."""
+    return rx.cond(
+        score.to(int) >= 0,
+        rx.badge(score.to_string() + "% fit", color_scheme=rx.cond(score.to(int) >= 60, "green", "amber")),
+        rx.fragment(),
+    )

@@ -1,0 +1,38 @@
+"""The page frame: navigation with the live background-work indicator, then the page."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+NAV = (("Pipeline", "/"), ("Activity", "/activity"), ("Settings", "/settings"))
+
+
+def indicator_pill(text: rx.Var[str]) -> rx.Component:
+    """'Building 3 items: evaluating #14 (+2 more)' with a spinner; hidden when idle."""
+    return rx.cond(
+        text != "",
+        rx.link(
+            rx.hstack(rx.spinner(size="1"), rx.text(text, size="2", id="indicator"), align="center"),
+            href="/activity",
+            underline="none",
+        ),
+        rx.text("Idle", size="2", color_scheme="gray", id="indicator-idle"),
+    )
+
+
+def navbar(indicator: rx.Var[str]) -> rx.Component:
+    return rx.hstack(
+        rx.heading("jobapp", size="5"),
+        rx.hstack(*(rx.link(label, href=href) for label, href in NAV), spacing="4"),
+        rx.spacer(),
+        indicator_pill(indicator),
+        align="center",
+        padding_y="1em",
+        border_bottom="1px solid var(--gray-a5)",
+        width="100%",
+        spacing="6",
+    )
+
+
+def frame(indicator: rx.Var[str], *children: rx.Component) -> rx.Component:
+    return rx.container(navbar(indicator), rx.vstack(*children, spacing="5", padding_y="1.5em"), size="4")

@@ -1,0 +1,56 @@
+"""Task rows with live progress, and the cancel / retry buttons that fit their state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import reflex as rx
+
+from jobapp.components.badges import task_status_badge
+
+
+def task_row(task: rx.Var, on_cancel: Callable, on_retry: Callable, *, show_job: bool = False) -> rx.Component:
+    status = task["status"].to(str)
+    task_id = task["id"].to(int)
+    active = (status == "queued") | (status == "running")
+    return rx.hstack(
+        rx.text("#" + task_id.to_string(), size="2", color_scheme="gray", width="3.5em"),
+        rx.text(task["kind"].to(str), size="2", weight="medium", width="12em"),
+        rx.cond(
+            show_job & (task["job_id"].to(int) > 0),
+            rx.link(task["job_title"].to(str), href="/jobs/" + task["job_id"].to_string(), size="2", width="14em"),
+            rx.fragment(),
+        ),
+        task_status_badge(status),
+        rx.cond(
+            status == "running",
+            rx.progress(value=task["progress"].to(int), max=100, width="8em"),
+            rx.fragment(),
+        ),
+        rx.text(task["progress_label"].to(str), size="2", class_name="task-label"),
+        rx.cond(status == "failed", rx.text(task["error"].to(str), size="1", color_scheme="red"), rx.fragment()),
+        rx.spacer(),
+        rx.cond(
+            active,
+            rx.button("Cancel", size="1", variant="soft", color_scheme="red", on_click=on_cancel(task_id)),
+            rx.cond(
+                (status == "failed") | (status == "cancelled"),
+                rx.button("Retry", size="1", variant="soft", on_click=on_retry(task_id)),
+                rx.fragment(),
+            ),
+        ),
+        align="center",
+        width="100%",
+        spacing="3",
+        id="task-" + task_id.to_string(),
+        class_name="task-row",
+        custom_attrs={"data-status": status, "data-progress": task["progress"].to_string()},
+    )
+
+
+def task_list(tasks: rx.Var, on_cancel: Callable, on_retry: Callable, *, empty: str, show_job: bool = False):
+    return rx.cond(
+        tasks.length() > 0,  # type: ignore[attr-defined]
+        rx.vstack(rx.foreach(tasks, lambda t: task_row(t, on_cancel, on_retry, show_job=show_job)), width="100%"),
+        rx.text(empty, size="2", color_scheme="gray"),
+    )

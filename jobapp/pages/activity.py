@@ -1,0 +1,31 @@
+"""/activity — everything queued, running and recently finished, with cancel and retry."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from jobapp.components.layout import frame
+from jobapp.components.tasks import task_list
+from jobapp.state.board import Board
+from jobapp.state.task_actions import TaskActions
+
+
+@rx.page(route="/activity", title="Activity · jobapp", on_load=Board.watch)
+def activity() -> rx.Component:
+    return frame(
+        Board.indicator,
+        rx.heading("Background work", size="5"),
+        rx.cond(TaskActions.notice != "", rx.callout(TaskActions.notice, id="task-notice")),
+        rx.heading("Queued and running", size="3"),
+        rx.box(
+            task_list(Board.active, TaskActions.cancel, TaskActions.retry, empty="Nothing queued.", show_job=True),
+            id="active-tasks",
+            width="100%",
+        ),
+        rx.heading("Recently finished", size="3"),
+        rx.box(
+            task_list(Board.recent, TaskActions.cancel, TaskActions.retry, empty="Nothing yet.", show_job=True),
+            id="recent-tasks",
+            width="100%",
+        ),
+    )

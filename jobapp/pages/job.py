@@ -1,0 +1,178 @@
+"""/jobs/<id> — one job: posting, evaluation, cover letters streaming live, and its background work."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from jobapp.components.badges import fit_badge, job_status_badge
+from jobapp.components.layout import frame
+from jobapp.components.tasks import task_list
+from jobapp.models import JobStatus
+from jobapp.state.board import Board
+from jobapp.state.job_channel import JobChannel
+from jobapp.state.job_page import JobPageState
+from jobapp.state.task_actions import TaskActions
+from jobapp.work import cover_letter, evaluate
+
+job = JobChannel.job
+
+
+def work_button(label: str, kind: str, busy_label: str, on_click, button_id: str) -> rx.Component:
+    """A button for a task kind; disabled and saying so while that kind is queued or running."""
+    busy = JobChannel.active_kinds.contains(kind)
+    return rx.button(rx.cond(busy, busy_label, label), disabled=busy, on_click=on_click, id=button_id)
+
+
+def header() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.heading(job["title"].to(str), size="6", id="job-title"),
+            job_status_badge(job["status"].to(str)),
+            fit_badge(job["fit_score"]),
+            align="center",
+        ),
+        rx.text(job["company"].to(str) + " · " + job["location"].to(str), color_scheme="gray"),
+        rx.hstack(
+            rx.select(
+                [s.value for s in JobStatus],
+                value=job["status"].to(str),
+                on_change=JobPageState.set_status,
+                size="1",
+            ),
+            rx.button(
+                "Delete job",
+                size="1",
+                color_scheme="red",
+                variant="soft",
+                on_click=JobPageState.delete,
+                id="delete-job",
+            ),
+            align="center",
+        ),
+    )
+
+
+def evaluation() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading("Fit", size="4"),
+                rx.spacer(),
+                work_button("Evaluate", evaluate.KIND, "Evaluation already queued", JobPageState.evaluate, "evaluate"),
+                width="100%",
+            ),
+            rx.cond(
+                job["summary"].to(str) != "",
+                rx.vstack(
+                    rx.text(job["summary"].to(str), id="evaluation-summary"),
+                    rx.text("Covered: " + job["matched"].to(str), size="2"),
+                    rx.text("Missing: " + job["missing"].to(str), size="2", color_scheme="amber"),
+                    rx.text("Written by " + job["evaluated_by"].to(str), size="1", color_scheme="gray"),
+                ),
+                rx.text("Not evaluated yet.", color_scheme="gray"),
+            ),
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def streaming_text() -> rx.Component:
+    """Text of running generation tasks as it is produced (only tabs on this job receive it)."""
+    return rx.foreach(
+        JobChannel.streams,
+        lambda item: rx.box(
+            rx.text("Writing… (task #" + item[0].to(str) + ")", size="1", color_scheme="blue"),
+            rx.text(item[1].to(str), white_space="pre-wrap", class_name="stream-text"),
+            padding="0.75em",
+            border="1px dashed var(--blue-a7)",
+            border_radius="6px",
+            width="100%",
+            id="stream-" + item[0].to(str),
+        ),
+    )
+
+
+def document_card(doc: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.badge("v" + doc["version"].to_string()),
+                rx.text(doc["options"].to(str), size="1", color_scheme="gray"),
+                rx.spacer(),
+                rx.text("Written by " + doc["provider"].to(str), size="1", color_scheme="gray"),
+                width="100%",
+            ),
+            rx.markdown(doc["content"].to(str), use_raw=False),
+        ),
+        width="100%",
+        class_name="document",
+    )
+
+
+def cover_letters() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading("Cover letters", size="4"),
+                rx.spacer(),
+                rx.select(list(cover_letter.TONES), value=JobPageState.tone, on_change=JobPageState.set_tone, size="1"),
+                rx.select(
+                    list(cover_letter.LENGTHS), value=JobPageState.length, on_change=JobPageState.set_length, size="1"
+                ),
+                work_button(
+                    "Generate cover letter",
+                    cover_letter.KIND,
+                    "Cover letter already queued",
+                    JobPageState.write_cover_letter,
+                    "generate-cover-letter",
+                ),
+                width="100%",
+                align="center",
+            ),
+            streaming_text(),
+            rx.foreach(JobChannel.documents, document_card),
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def background_work() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Background work", size="4"),
+            rx.cond(JobPageState.notice != "", rx.text(JobPageState.notice, size="2", id="job-notice")),
+            rx.cond(TaskActions.notice != "", rx.text(TaskActions.notice, size="2", id="task-notice")),
+            rx.box(
+                task_list(JobChannel.tasks, TaskActions.cancel, TaskActions.retry, empty="No background work yet."),
+                id="job-tasks",
+                width="100%",
+            ),
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def posting() -> rx.Component:
+    return rx.card(
+        rx.vstack(rx.heading("Posting", size="4"), rx.markdown(job["description"].to(str), use_raw=False)),
+        width="100%",
+    )
+
+
+@rx.page(route="/jobs/[job_id]", title="Job · jobapp", on_load=[Board.watch, JobChannel.watch])
+def job_page() -> rx.Component:
+    return frame(
+        Board.indicator,
+        rx.cond(
+            JobChannel.missing,
+            rx.callout("This job does not exist (it may have been deleted).", color_scheme="amber", id="job-missing"),
+            rx.cond(
+                JobChannel.loaded,
+                rx.vstack(header(), evaluation(), cover_letters(), background_work(), posting(), width="100%"),
+                rx.spinner(),
+            ),
+        ),
+    )

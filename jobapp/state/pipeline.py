@@ -1,0 +1,73 @@
+"""The pipeline page's own state: the add-a-job form and status changes."""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from jobapp import jobs
+from jobapp.runtime import get_manager
+from jobapp.work import request_evaluation
+
+
+class PipelineState(rx.State):
+    # The add-a-job form.
+    title: str = ""
+    company: str = ""
+    location: str = ""
+    url: str = ""
+    description: str = ""
+    # What went wrong with the last submission, shown under the form.
+    form_error: str = ""
+    # Pipeline filter: "All" or a job status.
+    status_filter: str = "All"
+
+    @rx.event
+    def set_title(self, value: str):
+        self.title = value
+
+    @rx.event
+    def set_company(self, value: str):
+        self.company = value
+
+    @rx.event
+    def set_location(self, value: str):
+        self.location = value
+
+    @rx.event
+    def set_url(self, value: str):
+        self.url = value
+
+    @rx.event
+    def set_description(self, value: str):
+        self.description = value
+
+    @rx.event
+    def set_status_filter(self, value: str):
+        self.status_filter = value
+
+    @rx.event
+    async def add_job(self):
+        """Save the pasted posting and queue its evaluation; returns before any work runs."""
+        manager = get_manager()
+        try:
+            job_id = await asyncio.to_thread(
+                jobs.add_job,
+                manager,
+                title=self.title,
+                company=self.company,
+                location=self.location,
+                url=self.url,
+                description=self.description,
+            )
+        except jobs.JobInputError as error:
+            self.form_error = str(error)
+            return
+        await asyncio.to_thread(request_evaluation, manager, job_id)
+        self.title = self.company = self.location = self.url = self.description = self.form_error = ""
+        return rx.toast.success(f"Job #{job_id} added; evaluation queued.")
+
+    @rx.event
+    async def set_job_status(self, job_id: int, status: str):
+        await asyncio.to_thread(jobs.set_status, get_manager(), int(job_id), status)

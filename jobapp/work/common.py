@@ -1,0 +1,36 @@
+"""Reads every task kind needs: the job it works on and the person's profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from jobapp.models import Job, Profile
+from jobapp.tasks import JobGone, PermanentError, TaskContext
+
+
+@dataclass(frozen=True)
+class Inputs:
+    job: Job
+    profile: Profile
+
+
+async def load_inputs(ctx: TaskContext, *, need_resume: bool = True) -> Inputs:
+    """The task's job and the profile; a deleted job ends the task quietly (JobGone)."""
+    job_id = ctx.task.job_id
+
+    def read(s: Session) -> tuple[Job | None, Profile | None]:
+        job = s.get(Job, job_id) if job_id is not None else None
+        return job, s.exec(select(Profile).order_by(Profile.id)).first()
+
+    job, profile = await ctx.read(read)
+    if job is None:
+        raise JobGone(f"job #{job_id} was deleted")
+    if need_resume and (profile is None or not profile.resume.strip()):
+        raise PermanentError("Add your resume in Settings first: the evaluation compares the posting against it.")
+    return Inputs(job, profile or Profile())
+
+
+def posting_text(job: Job) -> str:
+    return f"{job.title}\n{job.location}\n{job.description}"
