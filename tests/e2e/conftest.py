@@ -57,7 +57,7 @@ def reflex_env(**extra: str) -> dict[str, str]:
 class _SpaHandler(http.server.SimpleHTTPRequestHandler):
     """Serves the exported build; unknown paths get the SPA fallback (dynamic routes like /jobs/3)."""
 
-    def send_head(self):  # noqa: ANN201
+    def send_head(self):
         path = Path(self.translate_path(self.path))
         if not path.exists() and not path.with_suffix(".html").exists():
             self.path = "/__spa-fallback.html"
@@ -65,7 +65,7 @@ class _SpaHandler(http.server.SimpleHTTPRequestHandler):
             self.path = self.path.split("?")[0] + ".html"
         return super().send_head()
 
-    def log_message(self, *args) -> None:  # noqa: ANN002
+    def log_message(self, *args) -> None:
         pass
 
 
@@ -114,8 +114,17 @@ class Backend:
         self.logs.append(log)
         env = reflex_env(JOBAPP_DATA_DIR=str(self.data_dir), **self.env)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "reflex", "run", "--env", "prod", "--backend-only"]
-            + ["--backend-port", str(self.port), "--loglevel", "info"],
+            [
+                sys.executable,
+                "-m",
+                "reflex",
+                "run",
+                "--env",
+                "prod",
+                "--backend-only",
+                "--backend-port",
+                str(self.port),
+            ],
             cwd=ROOT,
             env=env,
             stdout=log.open("w"),
