@@ -33,6 +33,8 @@ logger = logging.getLogger("jobapp.live")
 S = TypeVar("S", bound=rx.State)
 
 PUSHES_PER_SECOND = 10
+# How often links of closed tabs are dropped; a tab must look disconnected on two checks in a row.
+PRUNE_SECONDS = 60.0
 RECENT_LIMIT = 30
 PIPELINE_LIMIT = 500
 
@@ -62,6 +64,8 @@ class LivePublisher:
         self.active: dict[int, dict[str, Any]] = {}
         self.recent: deque[dict[str, Any]] = deque(maxlen=RECENT_LIMIT)
         self.jobs: dict[int, dict[str, Any]] = {}
+        self._suspects: set[str] = set()  # tokens found disconnected at the last prune
+        self._last_prune = 0.0
 
     async def run(self) -> None:
         try:
@@ -78,6 +82,9 @@ class LivePublisher:
                 last_push = loop.time()
                 try:
                     await self._apply(batch)
+                    if last_push - self._last_prune >= PRUNE_SECONDS:
+                        self._last_prune = last_push
+                        await self._prune_links()
                 except Exception:
                     logger.warning("live update failed; the next event pushes fresh state", exc_info=True)
         finally:
@@ -171,6 +178,28 @@ class LivePublisher:
                 yield await root.get_state(cls)
                 await root._get_resolved_delta()
                 root._clean()
+
+    async def _prune_links(self) -> None:
+        """Forget tabs that closed: Reflex skips them when fanning out, but keeps their tokens."""
+        token_manager = self.app.event_namespace._token_manager  # type: ignore[union-attr]
+        suspects: set[str] = set()
+
+        async def live_links(state: rx.SharedState) -> set[str]:
+            linked = set(state._linked_from)
+            gone = {t for t in linked if not await token_manager.is_token_connected(t)}
+            suspects.update(gone)
+            return linked - (gone & self._suspects)
+
+        async with self._shared(BOARD_TOKEN, Board) as board:
+            if (kept := await live_links(board)) != board._linked_from:
+                board._linked_from = kept
+        for job_id in list(WATCHED_JOBS):
+            async with self._shared(job_token(job_id), JobChannel) as channel:
+                if (kept := await live_links(channel)) != channel._linked_from:
+                    channel._linked_from = kept
+                if not kept:
+                    WATCHED_JOBS.discard(job_id)
+        self._suspects = suspects
 
     async def _push_board(self) -> None:
         active = sorted(self.active.values(), key=lambda t: (t["status"] != "running", t["id"]))

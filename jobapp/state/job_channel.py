@@ -56,8 +56,10 @@ class JobChannel(rx.SharedState):
         """Link this tab to the open job's channel, loading it if no tab has yet."""
         job_id = job_id_from_path(self.router.url.path)
         channel = await self._link_to(job_token(job_id))
+        # A channel nobody watched missed the publisher's pushes: load it afresh.
+        watched = job_id in WATCHED_JOBS
         WATCHED_JOBS.add(job_id)
-        if channel.loaded and not channel.missing:
+        if watched and channel.loaded and not channel.missing:
             return
         manager = get_manager()
 
