@@ -103,17 +103,22 @@ class LivePublisher:
     async def _apply(self, batch: list[Any]) -> None:
         reread_jobs: set[int] = set()
         deleted_jobs: set[int] = set()
-        channel_jobs: set[int] = set()
+        channel_jobs: set[int] = set()  # jobs whose task rows changed in the database
+        ticks: dict[int, dict[int, dict[str, Any]]] = {}  # job → task → unpersisted progress
         streams: dict[int, dict[str, str]] = {}
         board_dirty = False
         for event in batch:
             if isinstance(event, TaskChanged):
                 board_dirty |= self._merge_task(event.task)
                 job_id = event.task.get("job_id") or self._job_of(event.task["id"])
-                if job_id:
-                    channel_jobs.add(job_id)
-                    if event.task.get("status") == "completed":
-                        reread_jobs.add(job_id)
+                if not job_id:
+                    continue
+                if "status" not in event.task:
+                    ticks.setdefault(job_id, {})[event.task["id"]] = event.task
+                    continue
+                channel_jobs.add(job_id)
+                if event.task["status"] == "completed":
+                    reread_jobs.add(job_id)
             elif isinstance(event, TextStreamed) and event.job_id:
                 streams.setdefault(event.job_id, {})[str(event.task_id)] = event.text
             elif isinstance(event, JobChanged):
@@ -123,8 +128,10 @@ class LivePublisher:
             board_dirty = True
         if board_dirty:
             await self._push_board()
-        for job_id in (channel_jobs | reread_jobs | set(streams)) & WATCHED_JOBS:
-            await self._push_job(job_id, streams.get(job_id, {}), reload=job_id in reread_jobs | channel_jobs)
+        for job_id in (channel_jobs | reread_jobs | set(streams) | set(ticks)) & WATCHED_JOBS:
+            await self._push_job(
+                job_id, streams.get(job_id, {}), ticks.get(job_id, {}), reload=job_id in reread_jobs | channel_jobs
+            )
 
     def _job_of(self, task_id: int) -> int | None:
         known = self.active.get(task_id)
@@ -214,7 +221,10 @@ class LivePublisher:
             board.job_activity = {job_id: " · ".join(labels) for job_id, labels in activity.items()}
             board.indicator = indicator(active)
 
-    async def _push_job(self, job_id: int, streams: dict[str, str], *, reload: bool) -> None:
+    async def _push_job(
+        self, job_id: int, streams: dict[str, str], ticks: dict[int, dict[str, Any]], *, reload: bool
+    ) -> None:
+        """Update one job channel: re-read it after a persisted change, else patch progress in place."""
         fresh = None
         if reload:
             fresh = await asyncio.to_thread(self._read_channel, job_id)
@@ -223,6 +233,8 @@ class LivePublisher:
                 channel.fill(fresh)
             elif reload:
                 channel.missing = True
+            elif ticks and any(t["id"] in ticks for t in channel.tasks):
+                channel.tasks = [{**t, **ticks.get(t["id"], {})} for t in channel.tasks]
             if streams:
                 channel.streams = {**channel.streams, **streams}
             # Text of tasks that are no longer active is part of a document now (or was discarded).

@@ -61,7 +61,7 @@ class EventBus:
     def publish(self, event: Event) -> None:
         if isinstance(event, TextStreamed):
             self._texts[event.task_id] = event.text
-        elif isinstance(event, TaskChanged) and event.task.get("status") not in ("queued", "running"):
+        elif isinstance(event, TaskChanged) and event.task.get("status") in ("completed", "failed", "cancelled"):
             self._texts.pop(event.task["id"], None)
         with self._lock:
             subscribers = list(self._subscribers)
