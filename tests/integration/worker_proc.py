@@ -1,0 +1,67 @@
+"""A runner process for the multi-process tests (not a test module).
+
+    python worker_proc.py DB_URL WORKER_ID RECORD_FILE [--sleep S] [--lease S] [--concurrency N]
+
+Runs one `Runner` with a single handler kind, `work`, until SIGTERM (a clean shutdown) or SIGKILL.
+Each execution appends "task_id worker_id attempt" to RECORD_FILE with one O_APPEND write, so lines
+from several processes never interleave; then the handler sleeps `--sleep` seconds and completes.
+Once the runner has started, the process creates RECORD_FILE.ready-WORKER_ID.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+from pathlib import Path
+
+from jobapp.db import make_engine
+from jobapp.tasks import Outcome, Runner, RunnerConfig, TaskContext, TaskManager
+
+
+def mark_ready(path: str) -> None:
+    Path(path).touch()
+
+
+def record(path: str, line: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line.encode())
+    finally:
+        os.close(fd)
+
+
+async def main(args: argparse.Namespace) -> None:
+    engine = make_engine(args.db_url)
+    manager = TaskManager(engine)
+
+    async def work(ctx: TaskContext) -> Outcome:
+        record(args.record, f"{ctx.task.id} {args.worker_id} {ctx.task.attempt}\n")
+        await asyncio.sleep(args.sleep)
+        return Outcome(result={"worker": args.worker_id})
+
+    config = RunnerConfig(concurrency=args.concurrency, lease_seconds=args.lease, poll_seconds=0.05)
+    runner = Runner(manager, {"work": work}, config, worker_id=args.worker_id)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    await runner.start()
+    mark_ready(f"{args.record}.ready-{args.worker_id}")
+    try:
+        await stop.wait()
+    finally:
+        await runner.stop()
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("db_url")
+    parser.add_argument("worker_id")
+    parser.add_argument("record")
+    parser.add_argument("--sleep", type=float, default=0.01)
+    parser.add_argument("--lease", type=float, default=30.0)
+    parser.add_argument("--concurrency", type=int, default=4)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    asyncio.run(main(parser.parse_args()))
