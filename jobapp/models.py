@@ -63,8 +63,16 @@ class Profile(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class Setting(SQLModel, table=True):
+    """App settings a person changes in the Settings page (the LLM provider, …), one row per key."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class Document(SQLModel, table=True):
-    """A generated document version (cover letter, CV); every run keeps its own version."""
+    """A generated document version (CV, cover letter, research brief); every run keeps its own version."""
 
     id: int | None = Field(default=None, primary_key=True)
     job_id: int = Field(sa_column=Column(Integer, ForeignKey("job.id", ondelete="CASCADE"), index=True))
@@ -73,6 +81,8 @@ class Document(SQLModel, table=True):
     content: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     provider: str = Field(default="", max_length=64)
     options: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # Problems found in the draft, e.g. a CV naming an employer the resume does not: [{"kind", "text", "message"}].
+    warnings: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
     task_id: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
