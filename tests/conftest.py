@@ -38,6 +38,12 @@ def require_service(name: str, host: str, port: int) -> None:
     pytest.skip(reason)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: sync Playwright keeps an event loop running in the main thread for the
+    rest of the session, and async tests cannot start theirs after it."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+
+
 def _pg_schema_url(schema: str) -> str:
     return f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}"
 
