@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, select
 
+from jobapp.llm import Completion, Provider, get_provider
 from jobapp.models import Job, Profile
 from jobapp.tasks import JobGone, PermanentError, TaskContext
 
@@ -34,3 +37,18 @@ async def load_inputs(ctx: TaskContext, *, need_resume: bool = True) -> Inputs:
 
 def posting_text(job: Job) -> str:
     return f"{job.title}\n{job.location}\n{job.description}"
+
+
+async def provider_for(ctx: TaskContext) -> Provider:
+    """The provider configured when the task runs."""
+    return get_provider()
+
+
+def total_usage(completions: Iterable[Completion]) -> dict[str, Any]:
+    """Usage of every model call a task made, added up (what the task row records)."""
+    usages = [c.usage for c in completions]
+    return {
+        "input_tokens": sum(u.input_tokens for u in usages),
+        "output_tokens": sum(u.output_tokens for u in usages),
+        "cost_usd": round(sum(u.cost_usd for u in usages), 6),
+    }

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from sqlmodel import Session, func, select
 
-from jobapp.llm import Request, get_provider
+from jobapp.llm import Request
 from jobapp.models import Document, Job
 from jobapp.tasks import JobGone, Outcome, TaskContext
-from jobapp.work.common import load_inputs, posting_text
+from jobapp.work.common import load_inputs, posting_text, provider_for, total_usage
 
 KIND = "generate-cover-letter"
 DOCUMENT_KIND = "cover_letter"
@@ -56,7 +56,7 @@ async def run(ctx: TaskContext) -> Outcome:
         ctx.stream(piece)
         ctx.report(15 + int(80 * min(1.0, words / expected)), f"Writing the letter ({words} words)")
 
-    completion = await get_provider().stream(request, on_text)
+    completion = await (await provider_for(ctx)).stream(request, on_text)
     ctx.stream("", flush=True)
     job_id, task_id = job.id, ctx.task.id
 
@@ -81,6 +81,6 @@ async def run(ctx: TaskContext) -> Outcome:
     return Outcome(
         result={"words": len(completion.text.split()), **opts},
         apply=apply,
-        usage=completion.usage.as_dict(),
+        usage=total_usage([completion]),
         provider=completion.provider,
     )

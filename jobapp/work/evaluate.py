@@ -1,18 +1,23 @@
-"""evaluate-job: keyword coverage of the posting by the resume, plus a short written verdict.
+"""evaluate-job: how well the posting fits the resume.
 
-The LLM rubric (weighted 1–5 dimensions, recommendation) arrives with the remote providers; the
-deterministic coverage score is always computed and is what the offline drafter reports on.
+Always a deterministic keyword-coverage score with the missing keywords. With a model provider, also
+the rubric of jobapp.work.rubric (validated JSON, one repair request); the offline drafter writes a
+short verdict from the coverage instead. The job moves to Evaluated on success.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session
 
-from jobapp.llm import Request, get_provider
+from jobapp.llm import Completion, Provider, Request
+from jobapp.llm.offline import NAME as OFFLINE
 from jobapp.models import Job, JobStatus, utcnow
-from jobapp.tasks import JobGone, Outcome, TaskContext
-from jobapp.work.common import load_inputs, posting_text
-from jobapp.work.keywords import coverage
+from jobapp.tasks import JobGone, Outcome, PermanentError, TaskContext
+from jobapp.work import rubric
+from jobapp.work.common import load_inputs, posting_text, provider_for, total_usage
+from jobapp.work.keywords import Coverage, coverage
 
 KIND = "evaluate-job"
 
@@ -20,26 +25,27 @@ KIND = "evaluate-job"
 async def run(ctx: TaskContext) -> Outcome:
     await ctx.progress(5, "Reading the posting and your resume", stage=True)
     inputs = await load_inputs(ctx)
-    job = inputs.job
-    await ctx.progress(25, "Scoring keyword coverage", stage=True)
-    cover = coverage(posting_text(job), inputs.profile.resume, company=job.company)
+    job, resume = inputs.job, inputs.profile.resume
+    await ctx.progress(20, "Scoring keyword coverage", stage=True)
+    cover = coverage(posting_text(job), resume, company=job.company)
+    provider = await provider_for(ctx)
 
-    await ctx.progress(50, "Writing the verdict", stage=True)
-    provider = get_provider()
-    request = Request(
-        purpose="evaluation-summary",
-        system="You assess how well a candidate's resume fits a job posting. Be concise and concrete.",
-        prompt=f"Posting:\n{posting_text(job)}\n\nResume:\n{inputs.profile.resume}",
-        inputs={"score": cover.score, "matched": cover.matched, "missing": cover.missing},
-    )
-    completion = await provider.stream(request, ctx.stream)
-    evaluation = {
+    if provider.name == OFFLINE:
+        await ctx.progress(50, "Writing the verdict", stage=True)
+        completion = await provider.stream(_verdict_request(job, resume, cover), ctx.stream)
+        completions = [completion]
+        evaluation: dict[str, Any] = {"summary": completion.text, "rubric": [], "recommendation": ""}
+        score = cover.score
+    else:
+        completions, scored = await _rubric(ctx, provider, job, resume, cover)
+        evaluation = {"summary": scored.summary, "rubric": scored.rows(), "recommendation": scored.recommendation}
+        score = scored.percent()
+    evaluation |= {
         "keyword_score": cover.score,
         "matched": cover.matched,
         "missing": cover.missing,
-        "summary": completion.text,
-        "provider": completion.provider,
-        "model": completion.model,
+        "provider": completions[-1].provider,
+        "model": completions[-1].model,
     }
     job_id = job.id
 
@@ -47,7 +53,7 @@ async def run(ctx: TaskContext) -> Outcome:
         row = s.get(Job, job_id)
         if row is None:
             raise JobGone(f"job #{job_id} was deleted")
-        row.fit_score = cover.score
+        row.fit_score = score
         row.evaluation = evaluation
         row.evaluated_at = row.updated_at = utcnow()
         if row.status == JobStatus.PENDING:
@@ -55,8 +61,37 @@ async def run(ctx: TaskContext) -> Outcome:
         s.add(row)
 
     return Outcome(
-        result={"score": cover.score},
+        result={"score": score, "keyword_score": cover.score},
         apply=apply,
-        usage=completion.usage.as_dict(),
-        provider=completion.provider,
+        usage=total_usage(completions),
+        provider=f"{completions[-1].provider} · {completions[-1].model}",
     )
+
+
+def _verdict_request(job: Job, resume: str, cover: Coverage) -> Request:
+    return Request(
+        purpose="evaluation-summary",
+        system="You assess how well a candidate's resume fits a job posting. Be concise and concrete.",
+        prompt=f"Posting:\n{posting_text(job)}\n\nResume:\n{resume}",
+        inputs={"score": cover.score, "matched": cover.matched, "missing": cover.missing},
+    )
+
+
+async def _rubric(
+    ctx: TaskContext, provider: Provider, job: Job, resume: str, cover: Coverage
+) -> tuple[list[Completion], rubric.Rubric]:
+    """Ask for the rubric; on an invalid answer ask once more with the error, then give up."""
+    await ctx.progress(35, f"Asking {provider.name} for the rubric", stage=True)
+    request = rubric.request(posting=posting_text(job), resume=resume, matched=cover.matched, missing=cover.missing)
+    first = await provider.stream(request, ctx.stream)
+    try:
+        return [first], rubric.parse(first.text)
+    except rubric.RubricError as error:
+        await ctx.progress(75, f"Repairing the model's answer ({error})", stage=True)
+        repaired = await provider.complete(rubric.repair_request(request, first.text, str(error)))
+    try:
+        return [first, repaired], rubric.parse(repaired.text)
+    except rubric.RubricError as error:
+        raise PermanentError(
+            f"{provider.name} did not return a valid evaluation, even after one repair request: {error}"
+        ) from None
