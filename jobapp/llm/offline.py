@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from jobapp.keywords import keywords, mentions
 from jobapp.llm.base import Completion, Request, Usage
-from jobapp.work.keywords import keywords, mentions
 
 NAME = "offline drafter"
 
@@ -79,8 +79,94 @@ def _evaluation_summary(inputs: Mapping[str, Any]) -> str:
     return " ".join(parts)
 
 
+def _relevance(line: str, wanted: list[str]) -> int:
+    return sum(1 for k in wanted if mentions(line, k))
+
+
+def _cv(inputs: Mapping[str, Any]) -> str:
+    """The resume, tailored by order only: a targeted summary first, then every section with its
+    bullets sorted by how many of the posting's keywords they mention. Nothing is added or reworded,
+    so no employer, title, school or date can appear that the resume does not have."""
+    resume = inputs.get("resume", "").strip()
+    wanted = keywords(f"{inputs.get('title', '')}\n{inputs.get('description', '')}", limit=20)
+    matched = [k for k in wanted if mentions(resume, k)]
+    out: list[str] = []
+    block: list[str] = []
+
+    def flush() -> None:
+        bullets = [line for line in block if re.match(r"\s*[-*•]\s", line)]
+        if bullets and len(bullets) == len(block):
+            block.sort(key=lambda line: -_relevance(line, wanted))  # stable: ties keep resume order
+        out.extend(block)
+        block.clear()
+
+    lines = resume.splitlines()
+    summary_at = 1 if lines and lines[0].startswith("#") else 0
+    for index, line in enumerate(lines):
+        if index == summary_at and matched:
+            out.append(f"**Focus for {inputs.get('title') or 'this role'}:** {', '.join(matched[:8])}")
+            out.append("")
+        if re.match(r"\s*[-*•]\s", line):
+            block.append(line)
+            continue
+        flush()
+        out.append(line)
+    flush()
+    return "\n".join(out).strip()
+
+
+def _research(inputs: Mapping[str, Any]) -> str:
+    company = inputs.get("company") or "The company"
+    title = inputs.get("title") or "the role"
+    posting = inputs.get("description", "")
+    site = inputs.get("site_text", "")
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", f"{site} {posting}") if 30 < len(s.strip()) < 300]
+    builds = [s for s in sentences if re.search(r"\b(build|product|platform|customers?|mission|we make)\b", s, re.I)]
+    wanted = keywords(f"{title}\n{posting}", limit=12)
+    resume = inputs.get("resume", "")
+    matched = [k for k in wanted if mentions(resume, k)]
+    missing = [k for k in wanted if k not in matched]
+    flags = [
+        label
+        for pattern, label in (
+            (r"fast[- ]paced", '"fast-paced": ask how they protect focus time and on-call load'),
+            (r"wear many hats", '"wear many hats": ask what the role does not include'),
+            (r"unlimited (pto|vacation)", "unlimited PTO: ask how much people actually take"),
+            (r"rock ?star|ninja|hero", "hero language: ask about workload and hiring plans"),
+            (r"\bunpaid\b|equity only", "pay: equity-only or unpaid work is mentioned"),
+        )
+        if re.search(pattern, posting, re.I)
+    ]
+    if not re.search(r"[$€£]\s?\d|\bsalary\b|\bcompensation\b", posting, re.I):
+        flags.append("no salary range in the posting: ask for it early")
+    sections = {
+        "Overview": f"{company} is hiring for {title}"
+        + (f" ({inputs['location']})" if inputs.get("location") else "")
+        + ". "
+        + (sentences[0] if sentences else ""),
+        "What they build": "\n".join(f"- {s}" for s in builds[:4]) or "- The posting does not say; check the site.",
+        "Recent news": "- The offline drafter does not search the web: read their newsroom before the interview.",
+        "Red flags": "\n".join(f"- {f}" for f in flags) or "- None spotted in the posting.",
+        "Talking points": "\n".join(
+            f"- {line} ({', '.join(k for k in matched if mentions(line, k))})"
+            for line in _evidence(resume, matched, limit=5)
+        )
+        or "- Connect your strongest project to the role's main duties.",
+        "Questions to ask": "\n".join(
+            [f"- The posting mentions {k} and your resume does not: how much of the job is it?" for k in missing[:3]]
+            + ["- What does success look like in the first 90 days?", "- How is work planned and prioritised?"]
+        ),
+    }
+    source = "the posting and their website" if site else "the posting"
+    return f"_Drafted offline from {source}._\n\n" + "\n\n".join(
+        f"## {name}\n\n{body}" for name, body in sections.items()
+    )
+
+
 DRAFTERS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "cover-letter": _cover_letter,
+    "cv": _cv,
+    "company-research": _research,
     "evaluation-summary": _evaluation_summary,
 }
 

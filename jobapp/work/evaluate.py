@@ -11,13 +11,13 @@ from typing import Any
 
 from sqlmodel import Session
 
+from jobapp.keywords import Coverage, coverage
 from jobapp.llm import Completion, Provider, Request
 from jobapp.llm.offline import NAME as OFFLINE
 from jobapp.models import Job, JobStatus, utcnow
 from jobapp.tasks import JobGone, Outcome, PermanentError, TaskContext
 from jobapp.work import rubric
 from jobapp.work.common import load_inputs, posting_text, provider_for, total_usage
-from jobapp.work.keywords import Coverage, coverage
 
 KIND = "evaluate-job"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jobapp.work.keywords import coverage, keywords, mentions
+from jobapp.keywords import coverage, keywords, mentions
 
 POSTING = """Senior Backend Engineer at Acme. We want an engineer with Python, PostgreSQL and Kubernetes.
 You will build APIs with FastAPI, run CI/CD pipelines and mentor engineers. Nice to have: Go, C++ and AWS."""
