@@ -92,12 +92,13 @@ class Task(SQLModel, table=True):
 
     __table_args__ = (
         # At most one active task per dedupe key, enforced by the database (DESIGN invariant 2).
+        # A running task being cancelled no longer holds its key: asking again starts a new task.
         Index(
             "uq_task_active_dedupe",
             "dedupe_key",
             unique=True,
-            sqlite_where=text("status IN ('queued', 'running')"),
-            postgresql_where=text("status IN ('queued', 'running')"),
+            sqlite_where=text("status IN ('queued', 'running') AND NOT cancel_requested"),
+            postgresql_where=text("status IN ('queued', 'running') AND NOT cancel_requested"),
         ),
         # The claim query: queued rows by priority, then age.
         Index("ix_task_claim", "status", "priority", "run_after", "id"),

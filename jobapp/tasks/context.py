@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from jobapp.tasks.events import TaskChanged, TextStreamed
@@ -84,6 +85,11 @@ class TaskContext:
     @property
     def text(self) -> str:
         return self._text
+
+    @property
+    def engine(self) -> Engine:
+        """The database this task lives in (for follow-ups that read settings)."""
+        return self._manager.engine
 
     async def read(self, fn: Callable[[Session], R]) -> R:
         """Run a read against the database off the event loop."""

@@ -41,5 +41,9 @@ def is_transient(error: BaseException) -> bool:
 
 def describe(error: BaseException) -> str:
     """A one-line message a person can read."""
-    text = str(error).strip() or type(error).__name__
-    return text if isinstance(error, TransientError | PermanentError) else f"{type(error).__name__}: {text}"
+    text = str(error).strip()
+    if isinstance(error, TransientError | PermanentError):
+        return text or type(error).__name__
+    if isinstance(error, TimeoutError | asyncio.TimeoutError) and not text:
+        return "Timed out"
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__

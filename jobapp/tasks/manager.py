@@ -123,7 +123,9 @@ class TaskManager:
 
     def _active_with_key(self, dedupe_key: str) -> Row | None:
         with self._reader() as s:
-            query = select(*SUMMARY_COLUMNS).where(T.dedupe_key == dedupe_key, T.status.in_(ACTIVE_STATUSES))
+            query = select(*SUMMARY_COLUMNS).where(
+                T.dedupe_key == dedupe_key, T.status.in_(ACTIVE_STATUSES), T.cancel_requested.is_(False)
+            )
             return s.execute(query).first()
 
     @staticmethod
@@ -443,6 +445,7 @@ class TaskManager:
                         progress=0,
                         progress_label="Queued (retry)",
                         result=None,
+                        error=None,
                     )
                     .returning(*SUMMARY_COLUMNS, T.dedupe_key)
                 ).one_or_none()

@@ -16,8 +16,9 @@ class RetryDecision:
 def backoff_seconds(attempt: int, *, base: float = 2.0, cap: float = 300.0, jitter: float = 0.25) -> float:
     """Exponential backoff with proportional jitter: ~2 s, 4 s, 8 s … capped at five minutes."""
     # The exponent is clamped so a huge attempt number caps instead of overflowing the float.
-    delay = min(cap, base * 2 ** min(max(0, attempt - 1), 64))
-    return delay * (1 + random.uniform(-jitter, jitter))
+    delay = base * 2 ** min(max(0, attempt - 1), 64)
+    # Jitter first, then the cap, so no delay ever exceeds it.
+    return min(cap, delay * (1 + random.uniform(-jitter, jitter)))
 
 
 def decide(*, attempt: int, max_attempts: int, transient: bool, now: datetime) -> RetryDecision:

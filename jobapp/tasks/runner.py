@@ -74,7 +74,8 @@ class Runner:
         self.manager = manager
         self.handlers = dict(handlers)
         self.config = config or RunnerConfig()
-        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        # Kept within the 64-character column whatever the host name.
+        self.worker_id = worker_id or f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._running: dict[int, _Running] = {}
         self._wake = asyncio.Event()
         self._stopping = False

@@ -273,6 +273,19 @@ class TestDedupeIsRaceSafe:
         third = manager.enqueue(NewTask("evaluate-job", job_id=job_id, dedupe_key=key))
         assert third.created
 
+    def test_a_running_task_being_cancelled_releases_its_key(self, manager, engine):
+        job_id = make_job(engine)
+        key = dedupe_key("generate-cv", job_id)
+        first = manager.enqueue(NewTask("generate-cv", job_id=job_id, dedupe_key=key))
+        claimed = claim_one(manager, "w1")
+        assert manager.cancel(first.task_id) == "running"  # asked to stop; its runner has not yet
+
+        again = manager.enqueue(NewTask("generate-cv", job_id=job_id, dedupe_key=key))
+        assert again.created and again.task_id != first.task_id
+        assert manager.mark_cancelled(claimed.id, "w1")
+        assert manager.task(first.task_id)["status"] == "cancelled"
+        assert manager.task(again.task_id)["status"] == "queued"
+
     def test_different_settings_fingerprints_are_different_tasks(self, manager, engine):
         job_id = make_job(engine)
         short = manager.enqueue(

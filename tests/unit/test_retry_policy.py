@@ -19,8 +19,8 @@ BASE, CAP, JITTER = 2.0, 300.0, 0.25  # the defaults of backoff_seconds
 
 
 def expected_delay(attempt: int) -> float:
-    """The un-jittered delay: 2 s, 4 s, 8 s … capped at five minutes."""
-    return min(CAP, BASE * 2 ** max(0, attempt - 1))
+    """The un-jittered, uncapped delay: 2 s, 4 s, 8 s …"""
+    return BASE * 2 ** min(max(0, attempt - 1), 64)
 
 
 @pytest.fixture
@@ -80,17 +80,17 @@ def test_decide_retry_is_always_later_than_now() -> None:
         (2, 4.0),
         (3, 8.0),
         (4, 16.0),
-        (8, 256.0),
-        (9, 300.0),  # 512 s, capped
-        (20, 300.0),
-        (2000, 300.0),  # a huge attempt number is capped too, not an overflow
+        (8, 256.0),  # 256 s × 1.25 = 320 s: capped at 300 s even with jitter
+        (9, 512.0),  # capped
+        (20, 2.0**20),
+        (2000, 2.0**65),  # a huge attempt number is capped too, not an overflow
     ],
 )
 def test_backoff_grows_exponentially_and_is_capped(attempt: int, delay: float, pinned_jitter) -> None:
     pinned_jitter("low")
-    assert retry.backoff_seconds(attempt) == pytest.approx(delay * (1 - JITTER))
+    assert retry.backoff_seconds(attempt) == pytest.approx(min(CAP, delay * (1 - JITTER)))
     pinned_jitter("high")
-    assert retry.backoff_seconds(attempt) == pytest.approx(delay * (1 + JITTER))
+    assert retry.backoff_seconds(attempt) == pytest.approx(min(CAP, delay * (1 + JITTER)))
 
 
 def test_backoff_jitter_stays_within_bounds() -> None:
@@ -100,9 +100,10 @@ def test_backoff_jitter_stays_within_bounds() -> None:
         for attempt in range(1, 12):
             samples = [retry.backoff_seconds(attempt) for _ in range(200)]
             base = expected_delay(attempt)
-            assert all(base * (1 - JITTER) <= s <= base * (1 + JITTER) for s in samples)
-            # Jitter actually spreads retries out (so a burst of 429s does not retry in lock-step).
-            assert len({round(s, 6) for s in samples}) > 1
+            assert all(min(CAP, base * (1 - JITTER)) <= s <= min(CAP, base * (1 + JITTER)) for s in samples)
+            # Below the cap, jitter spreads retries out (so a burst of 429s does not retry in lock-step).
+            if base * (1 + JITTER) < CAP:
+                assert len({round(s, 6) for s in samples}) > 1
     finally:
         random.setstate(rng_state)
 
@@ -111,14 +112,14 @@ def test_backoff_never_shrinks_as_attempts_grow(pinned_jitter) -> None:
     pinned_jitter("low")
     delays = [retry.backoff_seconds(attempt) for attempt in range(1, 15)]
     assert delays == sorted(delays)
-    assert max(delays) == pytest.approx(CAP * (1 - JITTER))
+    assert max(delays) == pytest.approx(CAP)
 
 
 @pytest.mark.parametrize(("base", "cap", "jitter"), [(1.0, 10.0, 0.0), (0.5, 4.0, 0.5)])
 def test_backoff_parameters(base: float, cap: float, jitter: float, pinned_jitter) -> None:
     pinned_jitter("high")
     got = [retry.backoff_seconds(a, base=base, cap=cap, jitter=jitter) for a in range(1, 8)]
-    want = [min(cap, base * 2 ** (a - 1)) * (1 + jitter) for a in range(1, 8)]
+    want = [min(cap, base * 2 ** (a - 1) * (1 + jitter)) for a in range(1, 8)]
     assert got == pytest.approx(want)
 
 
@@ -208,3 +209,8 @@ def test_run_after_is_aware_utc() -> None:
     decision = retry.decide(attempt=1, max_attempts=2, transient=True, now=NOW)
     assert decision.run_after is not None
     assert decision.run_after.utcoffset() == timedelta(0)
+
+
+def test_a_bare_timeout_is_described_in_words() -> None:
+    assert describe(TimeoutError()) == "Timed out"
+    assert describe(TimeoutError("read timed out")) == "TimeoutError: read timed out"
