@@ -1,20 +1,29 @@
-"""LLM providers behind one interface; `get_provider` picks the configured one."""
+"""LLM providers behind one interface; `get_provider` picks the configured one.
+
+Providers: the offline drafter (default: no key, no network), any OpenAI-compatible server and
+Anthropic. Remote providers raise the task engine's TransientError / PermanentError, so the engine
+retries what is worth retrying.
+"""
 
 from __future__ import annotations
 
-import os
-
 from jobapp.llm.base import Completion, Provider, Request, Usage
+from jobapp.llm.config import ProviderConfig, build_provider
 from jobapp.llm.offline import OfflineProvider
-from jobapp.settings import load_settings
 
 
-def get_provider() -> Provider:
-    """The provider chosen by JOBAPP_LLM_PROVIDER (default: the offline drafter)."""
-    name = os.environ.get("JOBAPP_LLM_PROVIDER", "offline")
-    if name == "offline":
-        return OfflineProvider(pace=load_settings().offline_pace)
-    raise ValueError(f"unknown LLM provider {name!r} (available: offline)")
+def get_provider(config: ProviderConfig | None = None) -> Provider:
+    """The provider `config` describes; without one, the one the JOBAPP_LLM_* variables choose."""
+    return build_provider(config if config is not None else ProviderConfig.from_env())
 
 
-__all__ = ["Completion", "OfflineProvider", "Provider", "Request", "Usage", "get_provider"]
+__all__ = [
+    "Completion",
+    "OfflineProvider",
+    "Provider",
+    "ProviderConfig",
+    "Request",
+    "Usage",
+    "build_provider",
+    "get_provider",
+]

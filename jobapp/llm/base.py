@@ -23,9 +23,21 @@ class Usage:
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
+    estimated: bool = False  # the server reported no token counts; they were estimated from the text
+    price_known: bool = True  # False: the model's price is unknown, so cost_usd is 0 and says nothing
 
     def as_dict(self) -> dict[str, Any]:
-        return {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens, "cost_usd": self.cost_usd}
+        usage: dict[str, Any] = {
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cost_usd": self.cost_usd,
+        }
+        # Only said when true, so the common case keeps the three-key shape the task rows store.
+        if self.estimated:
+            usage["estimated"] = True
+        if not self.price_known:
+            usage["price"] = "unknown price"
+        return usage
 
 
 @dataclass(frozen=True)
