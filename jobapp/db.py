@@ -67,8 +67,13 @@ def get_engine() -> Engine:
 
 @contextmanager
 def session() -> Iterator[Session]:
-    """A session on the app database; commits are explicit."""
-    with Session(get_engine(), expire_on_commit=False) as s:
+    """A session on the app database for the app's own reads and writes; commits are explicit.
+
+    It takes SQLite's write lock at BEGIN (see `writer`): the app's writes read first (is this
+    job still there? which version is next?), and a deferred transaction doing that fails with
+    "database is locked" when the runner commits in between.
+    """
+    with Session(writer(get_engine()), expire_on_commit=False) as s:
         yield s
 
 

@@ -37,6 +37,31 @@ def add_job(manager: TaskManager, *, title: str, company: str, location: str, ur
     return job.id  # type: ignore[return-value]
 
 
+def add_job_from_url(manager: TaskManager, text: str) -> tuple[int, bool]:
+    """Create a placeholder job for a posting URL and queue its reading (hydrate-job-url).
+
+    Returns (job id, created). The same posting (by canonical URL) is not added twice: the existing
+    job comes back with created=False.
+    """
+    from jobapp.intake import canonical_url, find_job_by_url, validate_url
+    from jobapp.work import request_hydration
+
+    try:
+        url = canonical_url(validate_url(text))
+    except ValueError as error:
+        raise JobInputError(str(error)) from None
+    with session() as s:
+        if existing := find_job_by_url(s, url):
+            return existing.id, False  # type: ignore[return-value]
+        job = Job(title=url.split("://", 1)[-1][:300], url=url)
+        s.add(job)
+        s.commit()
+        s.refresh(job)
+    manager.bus.publish(JobChanged(job.id))  # type: ignore[arg-type]
+    request_hydration(manager, job.id)  # type: ignore[arg-type]
+    return job.id, True  # type: ignore[return-value]
+
+
 def set_status(manager: TaskManager, job_id: int, status: str) -> bool:
     """Move a job along the pipeline. False: no such job."""
     status = JobStatus(status)
@@ -49,6 +74,11 @@ def set_status(manager: TaskManager, job_id: int, status: str) -> bool:
         s.add(job)
         s.commit()
     manager.bus.publish(JobChanged(job_id))
+    if status == JobStatus.INTERVIEW:
+        # Interview prep starts by itself; a brief already queued for this job is reused.
+        from jobapp.work import AUTOMATIC, request_research
+
+        request_research(manager, job_id, priority=AUTOMATIC)
     return True
 
 

@@ -9,6 +9,27 @@ import reflex as rx
 from jobapp.components.badges import task_status_badge
 
 
+def usage_text(task: rx.Var) -> rx.Component:
+    """Tokens, estimated cost and who did the work, once a task has used a model."""
+    usage = task["usage"].to(dict)
+    return rx.cond(
+        usage,
+        rx.text(
+            usage["input_tokens"].to_string()
+            + " in / "
+            + usage["output_tokens"].to_string()
+            + " out tokens · $"
+            + usage["cost_usd"].to_string()
+            + " · "
+            + task["provider"].to(str),
+            size="1",
+            color_scheme="gray",
+            class_name="task-usage",
+        ),
+        rx.fragment(),
+    )
+
+
 def task_row(task: rx.Var, on_cancel: Callable, on_retry: Callable, *, show_job: bool = False) -> rx.Component:
     status = task["status"].to(str)
     task_id = task["id"].to(int)
@@ -30,6 +51,7 @@ def task_row(task: rx.Var, on_cancel: Callable, on_retry: Callable, *, show_job:
         rx.text(task["progress_label"].to(str), size="2", class_name="task-label"),
         rx.cond(status == "failed", rx.text(task["error"].to(str), size="1", color_scheme="red"), rx.fragment()),
         rx.spacer(),
+        usage_text(task),
         rx.cond(
             active,
             rx.button("Cancel", size="1", variant="soft", color_scheme="red", on_click=on_cancel(task_id)),

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from jobapp.components.badges import fit_badge, job_status_badge
 from jobapp.components.layout import frame
+from jobapp.components.links import backend_link
 from jobapp.components.tasks import task_list
 from jobapp.models import JobStatus
 from jobapp.state.board import Board
 from jobapp.state.job_channel import JobChannel
 from jobapp.state.job_page import JobPageState
 from jobapp.state.task_actions import TaskActions
-from jobapp.work import cover_letter, evaluate
+from jobapp.work import cover_letter, cv, evaluate, research
 
 job = JobChannel.job
+RUBRIC_COLUMNS = ("Dimension", "Weight", "Score", "Evidence", "Gaps")
 
 
 def work_button(label: str, kind: str, busy_label: str, on_click, button_id: str) -> rx.Component:
@@ -52,11 +56,25 @@ def header() -> rx.Component:
     )
 
 
+def rubric_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row["label"].to(str)),
+        rx.table.cell(row["weight"].to(str)),
+        rx.table.cell(rx.badge(row["score"].to(str) + "/5")),
+        rx.table.cell(row["evidence"].to(str)),
+        rx.table.cell(row["gaps"].to(str), color="var(--amber-11)"),
+    )
+
+
 def evaluation() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
                 rx.heading("Fit", size="4"),
+                rx.cond(
+                    job["recommendation"].to(str) != "",
+                    rx.badge("Recommendation: " + job["recommendation"].to(str), size="2", id="recommendation"),
+                ),
                 rx.spacer(),
                 work_button("Evaluate", evaluate.KIND, "Evaluation already queued", JobPageState.evaluate, "evaluate"),
                 width="100%",
@@ -65,8 +83,23 @@ def evaluation() -> rx.Component:
                 job["summary"].to(str) != "",
                 rx.vstack(
                     rx.text(job["summary"].to(str), id="evaluation-summary"),
-                    rx.text("Covered: " + job["matched"].to(str), size="2"),
-                    rx.text("Missing: " + job["missing"].to(str), size="2", color_scheme="amber"),
+                    rx.cond(
+                        job["rubric"].to(list).length() > 0,
+                        rx.table.root(
+                            rx.table.header(
+                                rx.table.row(
+                                    *(
+                                        rx.table.column_header_cell(h)
+                                        for h in ("Dimension", "Weight", "Score", "Evidence", "Gaps")
+                                    )
+                                )
+                            ),
+                            rx.table.body(rx.foreach(job["rubric"].to(list[dict[str, str]]), rubric_row)),
+                            id="rubric",
+                        ),
+                    ),
+                    rx.text("Keywords covered: " + job["matched"].to(str), size="2"),
+                    rx.text("Keywords missing: " + job["missing"].to(str), size="2", color_scheme="amber"),
                     rx.text("Written by " + job["evaluated_by"].to(str), size="1", color_scheme="gray"),
                 ),
                 rx.text("Not evaluated yet.", color_scheme="gray"),
@@ -93,6 +126,17 @@ def streaming_text() -> rx.Component:
     )
 
 
+def download_links(doc: rx.Var) -> rx.Component:
+    path = "/api/documents/" + doc["id"].to_string()
+    return rx.hstack(
+        *(
+            backend_link(label, path + suffix, size="1", class_name=f"download-{suffix[1:]}")
+            for label, suffix in (("Markdown", ".md"), ("PDF", ".pdf"), ("DOCX", ".docx"))
+        ),
+        spacing="3",
+    )
+
+
 def document_card(doc: rx.Var) -> rx.Component:
     return rx.card(
         rx.vstack(
@@ -100,8 +144,14 @@ def document_card(doc: rx.Var) -> rx.Component:
                 rx.badge("v" + doc["version"].to_string()),
                 rx.text(doc["options"].to(str), size="1", color_scheme="gray"),
                 rx.spacer(),
+                download_links(doc),
                 rx.text("Written by " + doc["provider"].to(str), size="1", color_scheme="gray"),
                 width="100%",
+                align="center",
+            ),
+            rx.foreach(
+                doc["warnings"].to(list[str]),
+                lambda warning: rx.callout(warning, color_scheme="amber", size="1", class_name="document-warning"),
             ),
             rx.markdown(doc["content"].to(str), use_raw=False),
         ),
@@ -110,31 +160,69 @@ def document_card(doc: rx.Var) -> rx.Component:
     )
 
 
-def cover_letters() -> rx.Component:
+def document_section(
+    title: str, document_kind: str, controls: list[rx.Component], button: rx.Component, section_id: str
+) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.hstack(
-                rx.heading("Cover letters", size="4"),
-                rx.spacer(),
-                rx.select(list(cover_letter.TONES), value=JobPageState.tone, on_change=JobPageState.set_tone, size="1"),
-                rx.select(
-                    list(cover_letter.LENGTHS), value=JobPageState.length, on_change=JobPageState.set_length, size="1"
-                ),
-                work_button(
-                    "Generate cover letter",
-                    cover_letter.KIND,
-                    "Cover letter already queued",
-                    JobPageState.write_cover_letter,
-                    "generate-cover-letter",
-                ),
-                width="100%",
-                align="center",
-            ),
-            streaming_text(),
-            rx.foreach(JobChannel.documents, document_card),
+            rx.hstack(rx.heading(title, size="4"), rx.spacer(), *controls, button, width="100%", align="center"),
+            rx.foreach(JobChannel.documents[document_kind].to(list[dict[str, Any]]), document_card),
             width="100%",
         ),
         width="100%",
+        id=section_id,
+    )
+
+
+def cvs() -> rx.Component:
+    return document_section(
+        "Tailored CVs",
+        cv.DOCUMENT_KIND,
+        [
+            rx.select(list(cv.EMPHASES), value=JobPageState.emphasis, on_change=JobPageState.set_emphasis, size="1"),
+            rx.select(list(cv.LENGTHS), value=JobPageState.cv_length, on_change=JobPageState.set_cv_length, size="1"),
+        ],
+        work_button("Tailor CV", cv.KIND, "CV already queued", JobPageState.write_cv, "generate-cv"),
+        "cvs",
+    )
+
+
+def cover_letters() -> rx.Component:
+    return document_section(
+        "Cover letters",
+        cover_letter.DOCUMENT_KIND,
+        [
+            rx.select(list(cover_letter.TONES), value=JobPageState.tone, on_change=JobPageState.set_tone, size="1"),
+            rx.select(
+                list(cover_letter.LENGTHS), value=JobPageState.length, on_change=JobPageState.set_length, size="1"
+            ),
+        ],
+        work_button(
+            "Generate cover letter",
+            cover_letter.KIND,
+            "Cover letter already queued",
+            JobPageState.write_cover_letter,
+            "generate-cover-letter",
+        ),
+        "cover-letters",
+    )
+
+
+def research_briefs() -> rx.Component:
+    return document_section(
+        "Interview prep",
+        research.DOCUMENT_KIND,
+        [
+            rx.input(
+                placeholder="Company website (optional)",
+                value=JobPageState.site_url,
+                on_change=JobPageState.set_site_url,
+                size="1",
+                id="site-url",
+            )
+        ],
+        work_button("Research company", research.KIND, "Research already queued", JobPageState.research, "research"),
+        "research-briefs",
     )
 
 
@@ -171,7 +259,17 @@ def job_page() -> rx.Component:
             rx.callout("This job does not exist (it may have been deleted).", color_scheme="amber", id="job-missing"),
             rx.cond(
                 JobChannel.loaded,
-                rx.vstack(header(), evaluation(), cover_letters(), background_work(), posting(), width="100%"),
+                rx.vstack(
+                    header(),
+                    evaluation(),
+                    streaming_text(),
+                    cvs(),
+                    cover_letters(),
+                    research_briefs(),
+                    background_work(),
+                    posting(),
+                    width="100%",
+                ),
                 rx.spinner(),
             ),
         ),

@@ -11,10 +11,26 @@ from jobapp.state.board import Board
 from jobapp.state.pipeline import PipelineState
 
 
+def add_by_url() -> rx.Component:
+    return rx.hstack(
+        rx.input(
+            placeholder="Paste a posting's URL (Greenhouse, Lever, Ashby or any careers page)",
+            value=PipelineState.posting_url,
+            on_change=PipelineState.set_posting_url,
+            width="100%",
+            id="new-url",
+        ),
+        rx.button("Add from URL", on_click=PipelineState.add_from_url, id="add-url"),
+        width="100%",
+    )
+
+
 def add_job_form() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Add a job", size="4"),
+            add_by_url(),
+            rx.text("…or paste the posting:", size="2", color_scheme="gray"),
             rx.hstack(
                 rx.input(
                     placeholder="Title", value=PipelineState.title, on_change=PipelineState.set_title, id="new-title"

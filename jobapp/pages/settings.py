@@ -1,4 +1,4 @@
-"""/settings — the profile every evaluation and letter is built from."""
+"""/settings — the profile every draft is built from, the model provider, and research."""
 
 from __future__ import annotations
 
@@ -6,28 +6,126 @@ import reflex as rx
 
 from jobapp.components.layout import frame
 from jobapp.state.board import Board
-from jobapp.state.settings import SettingsState
+from jobapp.state.settings import PROVIDER_KINDS, SettingsState
+
+UPLOAD_ID = "resume-upload"
+
+
+def profile() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Profile", size="4"),
+            rx.input(
+                placeholder="Your name", value=SettingsState.name, on_change=SettingsState.set_name, id="profile-name"
+            ),
+            rx.upload(
+                rx.text("Import a resume: drop a PDF, DOCX or Markdown file here, or click", size="2"),
+                id=UPLOAD_ID,
+                accept={
+                    "application/pdf": [".pdf"],
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": [".docx"],
+                    "text/markdown": [".md", ".markdown"],
+                    "text/plain": [".txt"],
+                },
+                max_files=1,
+                on_drop=SettingsState.import_resume(rx.upload_files(upload_id=UPLOAD_ID)),
+                border="1px dashed var(--gray-a7)",
+                padding="1em",
+                width="100%",
+            ),
+            rx.text_area(
+                placeholder="Your resume in Markdown",
+                value=SettingsState.resume,
+                on_change=SettingsState.set_resume,
+                rows="16",
+                width="100%",
+                id="profile-resume",
+            ),
+            rx.hstack(
+                rx.button("Save", on_click=SettingsState.save_profile, id="save-profile"),
+                rx.text(SettingsState.profile_message, id="profile-saved"),
+                align="center",
+            ),
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def provider() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Model provider", size="4"),
+            rx.text(
+                "The offline drafter needs no key and sends nothing anywhere. OpenAI-compatible works with "
+                "OpenAI, Ollama, vLLM, LM Studio and OpenRouter through the base URL.",
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.hstack(
+                rx.select(
+                    PROVIDER_KINDS,
+                    value=SettingsState.provider_kind,
+                    on_change=SettingsState.set_provider_kind,
+                    id="provider-kind",
+                ),
+                rx.input(
+                    placeholder="Model (blank: default)",
+                    value=SettingsState.provider_model,
+                    on_change=SettingsState.set_provider_model,
+                    id="provider-model",
+                ),
+                rx.input(
+                    placeholder="Base URL (blank: the vendor's API)",
+                    value=SettingsState.provider_base_url,
+                    on_change=SettingsState.set_provider_base_url,
+                    id="provider-base-url",
+                    width="22em",
+                ),
+                rx.input(
+                    placeholder="Timeout (s)",
+                    value=SettingsState.provider_timeout,
+                    on_change=SettingsState.set_provider_timeout,
+                    width="7em",
+                ),
+                width="100%",
+                wrap="wrap",
+            ),
+            rx.hstack(
+                rx.input(
+                    type="password",
+                    placeholder="API key (blank: keep " + SettingsState.provider_key_masked + ")",
+                    value=SettingsState.provider_key,
+                    on_change=SettingsState.set_provider_key,
+                    id="provider-key",
+                    width="28em",
+                ),
+                rx.button("Save provider", on_click=SettingsState.save_provider, id="save-provider"),
+                rx.text(SettingsState.provider_message, size="2", id="provider-message"),
+                align="center",
+            ),
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def research_and_engine() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Research and background work", size="4"),
+            rx.checkbox(
+                "Company research may read the company's website (fetched safely; never private addresses)",
+                checked=SettingsState.research_fetch_sites,
+                on_change=SettingsState.set_research_fetch_sites,
+            ),
+            rx.text(SettingsState.engine_limits, size="2", color_scheme="gray"),
+            width="100%",
+        ),
+        width="100%",
+    )
 
 
 @rx.page(route="/settings", title="Settings · jobapp", on_load=[Board.watch, SettingsState.load])
 def settings() -> rx.Component:
-    return frame(
-        Board.indicator,
-        rx.heading("Profile", size="5"),
-        rx.input(
-            placeholder="Your name", value=SettingsState.name, on_change=SettingsState.set_name, id="profile-name"
-        ),
-        rx.text_area(
-            placeholder="Your resume in Markdown",
-            value=SettingsState.resume,
-            on_change=SettingsState.set_resume,
-            rows="16",
-            width="100%",
-            id="profile-resume",
-        ),
-        rx.hstack(
-            rx.button("Save", on_click=SettingsState.save, id="save-profile"),
-            rx.text(SettingsState.saved_message, id="profile-saved"),
-            align="center",
-        ),
-    )
+    return frame(Board.indicator, profile(), provider(), research_and_engine())

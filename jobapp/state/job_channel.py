@@ -30,8 +30,8 @@ class JobChannel(rx.SharedState):
 
     # The job: posting, status, evaluation (see jobapp.state.rows.job_detail).
     job: dict[str, Any] = {}
-    # Generated document versions, newest first.
-    documents: list[dict[str, Any]] = []
+    # Generated versions per kind ("cv", "cover_letter", "research"), newest first.
+    documents: dict[str, list[dict[str, Any]]] = {}
     # This job's recent tasks, newest first.
     tasks: list[dict[str, Any]] = []
     # Task id (as text) → text streamed so far by that running task.
@@ -45,7 +45,10 @@ class JobChannel(rx.SharedState):
 
     def fill(self, data: dict[str, Any]) -> None:
         self.job = data["job"]
-        self.documents = data["documents"]
+        by_kind: dict[str, list[dict[str, Any]]] = {"cv": [], "cover_letter": [], "research": []}
+        for doc in data["documents"]:
+            by_kind.setdefault(doc["kind"], []).append(doc)
+        self.documents = by_kind
         self.tasks = data["tasks"]
         self.active_kinds = sorted({t["kind"] for t in self.tasks if t["status"] in ACTIVE_STATUSES})
         self.loaded = True

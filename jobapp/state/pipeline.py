@@ -20,6 +20,8 @@ class PipelineState(rx.State):
     description: str = ""
     # What went wrong with the last submission, shown under the form.
     form_error: str = ""
+    # A posting's URL, for the add-by-URL form.
+    posting_url: str = ""
     # Pipeline filter: "All" or a job status.
     status_filter: str = "All"
 
@@ -42,6 +44,23 @@ class PipelineState(rx.State):
     @rx.event
     def set_description(self, value: str):
         self.description = value
+
+    @rx.event
+    def set_posting_url(self, value: str):
+        self.posting_url = value
+
+    @rx.event
+    async def add_from_url(self):
+        """A placeholder job appears at once; the page is fetched and read in the background."""
+        try:
+            job_id, created = await asyncio.to_thread(jobs.add_job_from_url, get_manager(), self.posting_url)
+        except jobs.JobInputError as error:
+            self.form_error = str(error)
+            return
+        self.posting_url = self.form_error = ""
+        if not created:
+            return rx.toast.info(f"That posting is already in your pipeline (job #{job_id}).")
+        return rx.toast.success(f"Job #{job_id} added; reading the posting.")
 
     @rx.event
     def set_status_filter(self, value: str):

@@ -34,7 +34,12 @@ def job_detail(job: Job) -> dict[str, Any]:
         "summary": evaluation.get("summary", ""),
         "matched": ", ".join(evaluation.get("matched", [])),
         "missing": ", ".join(evaluation.get("missing", [])),
-        "evaluated_by": evaluation.get("provider", ""),
+        "evaluated_by": " · ".join(filter(None, (evaluation.get("provider"), evaluation.get("model")))),
+        "recommendation": evaluation.get("recommendation", ""),
+        "rubric": [
+            {**row, "score": str(row["score"]), "weight": f"{round(row['weight'] * 100)}%"}
+            for row in evaluation.get("rubric", [])
+        ],
     }
 
 
@@ -47,6 +52,7 @@ def document_row(doc: Document) -> dict[str, Any]:
         "content": doc.content,
         "provider": doc.provider,
         "options": ", ".join(f"{k}: {v}" for k, v in sorted(options.items())),
+        "warnings": [w.get("message", "") for w in doc.warnings or []],
         "created_at": doc.created_at.isoformat(),
     }
 

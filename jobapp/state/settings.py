@@ -1,4 +1,4 @@
-"""The settings page's state: the profile the drafts are built from."""
+"""The settings page's state: the profile, the model provider, research, and the engine's limits."""
 
 from __future__ import annotations
 
@@ -8,15 +8,31 @@ import reflex as rx
 from sqlmodel import col, select
 
 from jobapp.db import session
+from jobapp.documents import import_resume
+from jobapp.llm.config import KINDS
 from jobapp.models import Profile, utcnow
+from jobapp.preferences import llm_config, research_may_fetch_sites, save_llm_config, save_research
+from jobapp.settings import load_settings
+
+PROVIDER_KINDS = list(KINDS)
 
 
-def _load() -> Profile:
+def _load() -> tuple[Profile, dict[str, str], bool]:
     with session() as s:
-        return s.exec(select(Profile).order_by(col(Profile.id))).first() or Profile()
+        profile = s.exec(select(Profile).order_by(col(Profile.id))).first() or Profile()
+        config = llm_config(s)
+        fetch_sites = research_may_fetch_sites(s)
+    shown = {
+        "kind": config.kind,
+        "model": config.model,
+        "base_url": config.base_url or "",
+        "timeout": f"{config.timeout_seconds:g}",
+        "key": config.masked_key(),
+    }
+    return profile, shown, fetch_sites
 
 
-def _save(name: str, resume: str) -> None:
+def _save_profile(name: str, resume: str) -> None:
     with session() as s:
         profile = s.exec(select(Profile).order_by(col(Profile.id))).first() or Profile()
         profile.name, profile.resume, profile.updated_at = name.strip(), resume.strip(), utcnow()
@@ -24,30 +40,116 @@ def _save(name: str, resume: str) -> None:
         s.commit()
 
 
+def _save_provider(form: dict[str, str], api_key: str) -> str:
+    with session() as s:
+        return save_llm_config(s, form, api_key=api_key).masked_key()
+
+
+def _save_research(fetch: bool) -> None:
+    with session() as s:
+        save_research(s, fetch_company_site=fetch)
+
+
 class SettingsState(rx.State):
     # The person's name, used to sign letters.
     name: str = ""
     # The master resume in Markdown.
     resume: str = ""
-    # "Saved" after a successful save.
-    saved_message: str = ""
+    # "Saved", or why an imported resume could not be read.
+    profile_message: str = ""
+    # The model provider form. The key field is write-only: it starts empty and is never filled in.
+    provider_kind: str = "offline"
+    provider_model: str = ""
+    provider_base_url: str = ""
+    provider_timeout: str = "120"
+    provider_key: str = ""
+    # The stored key as it may be shown ("sk-…abcd").
+    provider_key_masked: str = ""
+    provider_message: str = ""
+    # Whether company research may read the company's website.
+    research_fetch_sites: bool = True
+
+    @rx.var
+    def engine_limits(self) -> str:
+        """The task engine's caps and retention (set by environment variables, see the README)."""
+        settings = load_settings()
+        kinds = ", ".join(f"{k} ≤ {v}" for k, v in settings.kind_limits.items()) or "no per-kind caps"
+        return (
+            f"{settings.concurrency} tasks at once per server process ({kinds}); finished tasks kept "
+            f"{settings.keep_finished_days:g} days, failed ones {settings.keep_failed_days:g} days."
+        )
 
     @rx.event
     def set_name(self, value: str):
-        self.name = value
-        self.saved_message = ""
+        self.name, self.profile_message = value, ""
 
     @rx.event
     def set_resume(self, value: str):
-        self.resume = value
-        self.saved_message = ""
+        self.resume, self.profile_message = value, ""
+
+    @rx.event
+    def set_provider_kind(self, value: str):
+        self.provider_kind = value
+
+    @rx.event
+    def set_provider_model(self, value: str):
+        self.provider_model = value
+
+    @rx.event
+    def set_provider_base_url(self, value: str):
+        self.provider_base_url = value
+
+    @rx.event
+    def set_provider_timeout(self, value: str):
+        self.provider_timeout = value
+
+    @rx.event
+    def set_provider_key(self, value: str):
+        self.provider_key = value
 
     @rx.event
     async def load(self):
-        profile = await asyncio.to_thread(_load)
-        self.name, self.resume, self.saved_message = profile.name, profile.resume, ""
+        profile, provider, fetch_sites = await asyncio.to_thread(_load)
+        self.name, self.resume, self.profile_message = profile.name, profile.resume, ""
+        self.provider_kind, self.provider_model = provider["kind"], provider["model"]
+        self.provider_base_url, self.provider_timeout = provider["base_url"], provider["timeout"]
+        self.provider_key, self.provider_key_masked, self.provider_message = "", provider["key"], ""
+        self.research_fetch_sites = fetch_sites
 
     @rx.event
-    async def save(self):
-        await asyncio.to_thread(_save, self.name, self.resume)
-        self.saved_message = "Saved."
+    async def save_profile(self):
+        await asyncio.to_thread(_save_profile, self.name, self.resume)
+        self.profile_message = "Saved."
+
+    @rx.event
+    async def import_resume(self, files: list[rx.UploadFile]):
+        """Read an uploaded PDF, DOCX or Markdown resume into the editor (saved with Save)."""
+        for upload in files[:1]:
+            data = await upload.read()
+            try:
+                self.resume = await asyncio.to_thread(import_resume, upload.name or "resume", data)
+            except ValueError as error:
+                self.profile_message = str(error)
+                return
+            self.profile_message = f"Imported {upload.name}: check it, then Save."
+
+    @rx.event
+    async def save_provider(self):
+        form = {
+            "kind": self.provider_kind,
+            "model": self.provider_model.strip(),
+            "base_url": self.provider_base_url.strip(),
+            "timeout_seconds": self.provider_timeout.strip(),
+        }
+        try:
+            masked = await asyncio.to_thread(_save_provider, form, self.provider_key)
+        except ValueError as error:
+            self.provider_message = str(error)
+            return
+        self.provider_key, self.provider_key_masked = "", masked
+        self.provider_message = "Saved. New tasks use this provider."
+
+    @rx.event
+    async def set_research_fetch_sites(self, value: bool):
+        self.research_fetch_sites = value
+        await asyncio.to_thread(_save_research, value)

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from jobapp.llm import Completion, Provider, get_provider
+from jobapp.llm import Completion, Provider
+from jobapp.llm.config import build_provider
 from jobapp.models import Job, Profile
 from jobapp.tasks import JobGone, PermanentError, TaskContext
 
@@ -40,8 +41,10 @@ def posting_text(job: Job) -> str:
 
 
 async def provider_for(ctx: TaskContext) -> Provider:
-    """The provider configured when the task runs."""
-    return get_provider()
+    """The provider configured (in Settings, else by environment) when the task runs."""
+    from jobapp.preferences import llm_config
+
+    return build_provider(await ctx.read(llm_config))
 
 
 def total_usage(completions: Iterable[Completion]) -> dict[str, Any]:

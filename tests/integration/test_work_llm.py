@@ -1,0 +1,120 @@
+"""The work kinds through the real engine, the real SDKs and fake model servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fake_llm import CLAUDE, MODEL, VALID_KEY, FakeAnthropic, FakeOpenAI
+from sqlmodel import Session, select
+from test_engine import fast, wait_status
+
+from jobapp.db import writer
+from jobapp.models import Document, Job, JobStatus, Profile
+from jobapp.preferences import save_llm_config
+from jobapp.tasks import Runner, TaskManager
+from jobapp.work import HANDLERS, request_cover_letter, request_evaluation
+from jobapp.work.rubric import DIMENSIONS
+
+RESUME = "# Ada\n- Built Python services on PostgreSQL at Lumen (2019–2023)\n- Ran Kubernetes on AWS"
+RUBRIC = {
+    "dimensions": {
+        key: {"score": score, "evidence": f"evidence for {key}", "gaps": ""}
+        for key, score in zip(DIMENSIONS, (5, 4, 3, 4, 5), strict=True)
+    },
+    "recommendation": "apply",
+    "summary": "Python and PostgreSQL match; compensation unknown.",
+}
+
+
+def setup(engine, kind: str, base_url: str, model: str) -> int:
+    with Session(writer(engine)) as s:
+        save_llm_config(s, {"kind": kind, "base_url": base_url, "model": model}, api_key=VALID_KEY)
+        s.add(Profile(name="Ada", resume=RESUME))
+        job = Job(title="Backend Engineer", company="Acme", description="Python, PostgreSQL, Go.")
+        s.add(job)
+        s.commit()
+        return job.id
+
+
+@pytest.fixture
+async def runner(engine):
+    manager = TaskManager(engine)
+    running = Runner(manager, HANDLERS, fast())
+    await running.start()
+    yield manager
+    await running.stop()
+
+
+def chunks(text: str, size: int = 40) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+async def test_evaluation_scores_the_rubric_from_an_openai_compatible_model(engine, runner):
+    with FakeOpenAI() as server:
+        server.pieces = chunks(json.dumps(RUBRIC))
+        job_id = setup(engine, "openai", server.base_url, MODEL)
+        task = await wait_status(runner, request_evaluation(runner, job_id).task_id, "completed", "failed")
+    assert task["status"] == "completed", task["error"]
+    with Session(engine) as s:
+        job = s.get(Job, job_id)
+    assert job.status == JobStatus.EVALUATED
+    weighted = 5 * 0.4 + 4 * 0.2 + 3 * 0.15 + 4 * 0.15 + 5 * 0.1
+    assert job.fit_score == round((weighted - 1) / 4 * 100)
+    assert job.evaluation["recommendation"] == "apply"
+    assert [row["key"] for row in job.evaluation["rubric"]] == list(DIMENSIONS)
+    assert job.evaluation["keyword_score"] >= 0 and "go" in job.evaluation["missing"]
+    assert job.evaluation["model"] == MODEL
+    assert task["usage"]["input_tokens"] > 0 and task["usage"]["output_tokens"] > 0
+    assert MODEL in task["provider"]
+
+
+async def test_an_invalid_answer_is_repaired_once(engine, runner):
+    with FakeOpenAI() as server:
+        server.pieces = chunks(json.dumps(RUBRIC))
+        server.answer("invalid-json", "ok")
+        job_id = setup(engine, "openai", server.base_url, MODEL)
+        task = await wait_status(runner, request_evaluation(runner, job_id).task_id, "completed", "failed")
+        repair_prompt = server.requests[-1].body["messages"][-1]["content"]
+    assert task["status"] == "completed", task["error"]
+    assert "was not valid" in repair_prompt
+    assert any("Repairing" in stage["label"] for stage in runner.task(task["id"])["stages"])
+
+
+async def test_invalid_twice_fails_with_a_readable_message(engine, runner):
+    with FakeOpenAI() as server:
+        server.answer("invalid-json", "invalid-json")
+        job_id = setup(engine, "openai", server.base_url, MODEL)
+        task = await wait_status(runner, request_evaluation(runner, job_id).task_id, "completed", "failed")
+    assert task["status"] == "failed"
+    assert "did not return a valid evaluation, even after one repair request" in task["error"]
+    with Session(engine) as s:
+        assert s.get(Job, job_id).status == JobStatus.PENDING  # nothing half-written
+
+
+async def test_cover_letter_streams_from_anthropic_into_a_version(engine, runner):
+    with FakeAnthropic() as server:
+        job_id = setup(engine, "anthropic", server.base_url, CLAUDE)
+        enqueued = request_cover_letter(runner, job_id, tone="formal", length="short")
+        task = await wait_status(runner, enqueued.task_id, "completed", "failed")
+        system = server.requests[-1].body["system"]
+    assert task["status"] == "completed", task["error"]
+    assert "Tone: formal" in (system if isinstance(system, str) else json.dumps(system))
+    with Session(engine) as s:
+        doc = s.exec(select(Document).where(Document.job_id == job_id)).one()
+    assert doc.content == "".join(server.pieces)
+    assert doc.version == 1 and CLAUDE in doc.provider
+    assert doc.options == {"tone": "formal", "length": "short"}
+
+
+async def test_changing_the_model_changes_the_dedupe_fingerprint(engine, runner):
+    with FakeOpenAI() as server:
+        job_id = setup(engine, "openai", server.base_url, MODEL)
+        server.answer("slow")
+        first = request_evaluation(runner, job_id)
+        with Session(writer(engine)) as s:
+            save_llm_config(s, {"kind": "openai", "base_url": server.base_url, "model": "other-model"})
+        second = request_evaluation(runner, job_id)
+        assert second.created and second.task_id != first.task_id
+        runner.cancel(first.task_id)
+        runner.cancel(second.task_id)
