@@ -14,7 +14,6 @@ from jobapp.models import Document, Job
 from jobapp.tasks import JobGone, Outcome, TaskContext
 from jobapp.work.common import provider_for, total_usage
 
-
 TAG = re.compile(r"<[A-Za-z!/?]")
 
 
