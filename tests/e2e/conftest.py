@@ -26,6 +26,8 @@ import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+# The fake servers of the integration tests (job boards, model APIs) serve the browser tests too.
+sys.path.insert(0, str(ROOT / "tests/integration"))
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
