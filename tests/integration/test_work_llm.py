@@ -13,7 +13,7 @@ from jobapp.db import writer
 from jobapp.models import Document, Job, JobStatus, Profile
 from jobapp.preferences import save_llm_config
 from jobapp.tasks import Runner, TaskManager
-from jobapp.work import HANDLERS, request_cover_letter, request_evaluation
+from jobapp.work import HANDLERS, request_cover_letter, request_cv, request_evaluation
 from jobapp.work.rubric import DIMENSIONS
 
 RESUME = "# Ada\n- Built Python services on PostgreSQL at Lumen (2019–2023)\n- Ran Kubernetes on AWS"
@@ -118,3 +118,22 @@ async def test_changing_the_model_changes_the_dedupe_fingerprint(engine, runner)
         assert second.created and second.task_id != first.task_id
         runner.cancel(first.task_id)
         runner.cancel(second.task_id)
+
+
+async def test_a_cv_that_invents_an_employer_carries_a_warning(engine, runner):
+    invented = (
+        "# Ada\n\n## Experience\n\n### Google — Staff Engineer (2018–2023)\n"
+        "- Built Python services on PostgreSQL\n\n### Lumen — Senior Engineer (2019–2023)\n- Ran Kubernetes on AWS\n"
+    )
+    with FakeOpenAI() as server:
+        server.pieces = chunks(invented)
+        job_id = setup(engine, "openai", server.base_url, MODEL)
+        enqueued = request_cv(runner, job_id, emphasis="technical", length="one page")
+        task = await wait_status(runner, enqueued.task_id, "completed", "failed")
+    assert task["status"] == "completed", task["error"]
+    with Session(engine) as s:
+        doc = s.exec(select(Document).where(Document.job_id == job_id, Document.kind == "cv")).one()
+    named = {warning["text"] for warning in doc.warnings}
+    assert "Google" in named
+    assert any("named in the CV but not in your resume" in warning["message"] for warning in doc.warnings)
+    assert "Lumen" not in named
