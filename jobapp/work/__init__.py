@@ -52,54 +52,29 @@ def dedupe_key(kind: str, job_id: int | None, options: dict[str, Any] | None = N
     return f"{kind}:{job_id}:{digest}"
 
 
+def _request(
+    manager: TaskManager, kind: str, job_id: int, payload: dict[str, Any] | None = None, priority: int = CLICKED
+) -> Enqueued:
+    """Queue `kind` for a job; the payload (its output-changing settings) is part of the dedupe key."""
+    payload = payload or {}
+    key = dedupe_key(kind, job_id, payload, engine=manager.engine)
+    return manager.enqueue(NewTask(kind, job_id=job_id, payload=payload, dedupe_key=key, priority=priority))
+
+
 def request_evaluation(manager: TaskManager, job_id: int) -> Enqueued:
-    return manager.enqueue(
-        NewTask(
-            evaluate.KIND,
-            job_id=job_id,
-            dedupe_key=dedupe_key(evaluate.KIND, job_id, engine=manager.engine),
-            priority=CLICKED,
-        )
-    )
+    return _request(manager, evaluate.KIND, job_id)
 
 
 def request_cover_letter(manager: TaskManager, job_id: int, *, tone: str, length: str) -> Enqueued:
-    opts = cover_letter.options({"tone": tone, "length": length})
-    return manager.enqueue(
-        NewTask(
-            cover_letter.KIND,
-            job_id=job_id,
-            payload=opts,
-            dedupe_key=dedupe_key(cover_letter.KIND, job_id, opts, engine=manager.engine),
-            priority=CLICKED,
-        )
-    )
+    return _request(manager, cover_letter.KIND, job_id, cover_letter.options({"tone": tone, "length": length}))
 
 
 def request_cv(manager: TaskManager, job_id: int, *, emphasis: str, length: str) -> Enqueued:
-    opts = cv.options({"emphasis": emphasis, "length": length})
-    return manager.enqueue(
-        NewTask(
-            cv.KIND,
-            job_id=job_id,
-            payload=opts,
-            dedupe_key=dedupe_key(cv.KIND, job_id, opts, engine=manager.engine),
-            priority=CLICKED,
-        )
-    )
+    return _request(manager, cv.KIND, job_id, cv.options({"emphasis": emphasis, "length": length}))
 
 
 def request_research(manager: TaskManager, job_id: int, *, site_url: str = "", priority: int = CLICKED) -> Enqueued:
-    payload = {"site_url": site_url} if site_url else {}
-    return manager.enqueue(
-        NewTask(
-            research.KIND,
-            job_id=job_id,
-            payload=payload,
-            dedupe_key=dedupe_key(research.KIND, job_id, payload, engine=manager.engine),
-            priority=priority,
-        )
-    )
+    return _request(manager, research.KIND, job_id, {"site_url": site_url} if site_url else {}, priority)
 
 
 def request_hydration(manager: TaskManager, job_id: int) -> Enqueued:
