@@ -28,7 +28,7 @@ STOPWORDS = frozenset(
     make making ensure across within across world like well highly high level levels based across
     apply applicants benefits salary equal employer please may might one two three first time full
     part remote hybrid office location related relevant other others things way ways get run
-    want wants love
+    want wants love need needs needed
     """.split()
 )
 

@@ -20,7 +20,10 @@ NAME = "offline drafter"
 
 def _evidence(resume: str, wanted: list[str], limit: int) -> list[str]:
     """Resume lines that mention the most wanted keywords, best first."""
-    lines = [re.sub(r"^[\s\-*•#]+", "", line).strip() for line in resume.splitlines()]
+    raw = resume.splitlines()
+    # Achievements live in bullets; headings and the subtitle are only evidence when there are none.
+    bullets = [line for line in raw if re.match(r"\s*[-*•]\s", line)]
+    lines = [re.sub(r"^[\s\-*•#]+", "", line).strip() for line in bullets or raw]
     scored = []
     for index, line in enumerate(lines):
         if len(line) < 12:
@@ -61,7 +64,8 @@ def _cover_letter(inputs: Mapping[str, Any]) -> str:
             f"I have less direct experience with {', '.join(missing)}, and I would pick it up quickly on the job."
         )
     paragraphs.append(f"I would welcome the chance to talk about how I can help {company}. Thank you for your time.")
-    paragraphs.append(f"Kind regards,\n{name}")
+    paragraphs.append("Kind regards,")
+    paragraphs.append(name)
     return "\n\n".join(paragraphs)
 
 
