@@ -1,0 +1,188 @@
+"""The real app for browser benchmarks: exported frontend, static server, backend subprocess, Chromium.
+
+The pieces come from the end-to-end harness (tests/e2e/conftest.py): free ports, the Reflex environment,
+the SPA static handler, the restartable `Backend` process and Chromium's launch arguments. The only
+difference is how the backend starts: through `bench._backend`, which registers bench-only task kinds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench._common import log
+from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, ROOT, Backend, _SpaHandler, free_port, reflex_env
+
+
+def export_site(backend_port: int, dest: Path) -> Path:
+    """`reflex export` with the backend URL baked in, copied out of .web so the build stays put."""
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "reflex", "export", "--frontend-only", "--no-zip", "--env", "prod"],
+        cwd=ROOT,
+        env=reflex_env(REFLEX_API_URL=f"http://127.0.0.1:{backend_port}"),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if result.returncode != 0:
+        raise RuntimeError("reflex export failed:\n" + result.stdout[-3000:] + result.stderr[-3000:])
+    shutil.copytree(ROOT / ".web/build/client", dest, dirs_exist_ok=True)
+    log.info("frontend exported in %.1f s", time.perf_counter() - started)
+    return dest
+
+
+@contextlib.contextmanager
+def http_server(handler: Callable[..., http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A threaded HTTP server on a free loopback port; yields its base URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def static_site(directory: Path):
+    """Serve an exported build the way the e2e harness does (SPA fallback for /jobs/<id>)."""
+    return http_server(functools.partial(_SpaHandler, directory=str(directory)))
+
+
+class BenchBackend(Backend):
+    """The e2e harness's backend process, launched through `bench._backend` (bench task kinds registered)."""
+
+    def start(self) -> None:
+        log_path = self.log_dir / f"backend-{len(self.logs)}.log"
+        self.logs.append(log_path)
+        env = reflex_env(JOBAPP_DATA_DIR=str(self.data_dir), **self.env)
+        command = [sys.executable, "-m", "bench._backend", "run", "--env", "prod", "--backend-only"]
+        self.proc = subprocess.Popen(
+            [*command, "--backend-port", str(self.port)],
+            cwd=ROOT,
+            env=env,
+            stdout=log_path.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"backend exited early:\n{log_path.read_text()[-3000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"http://127.0.0.1:{self.port}/ping", timeout=1).status_code == 200:
+                    return
+            time.sleep(0.25)
+        raise RuntimeError(f"backend did not answer /ping:\n{log_path.read_text()[-3000:]}")
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's headless Chromium through Playwright (never `playwright install`)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} is missing: scripts/test installs Debian's chromium")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def wait_until(predicate: Callable[[], bool], *, timeout: float, what: str, every: float = 0.25) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(every)
+    raise TimeoutError(f"gave up after {timeout:.0f} s waiting for {what}")
+
+
+# -- CPU accounting --------------------------------------------------------------------------------
+
+
+def _process_tree(pid: int) -> list[int]:
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+    return tree
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    ticks = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime + stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _machine_ticks() -> tuple[int, int]:
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+class CpuMeter:
+    """CPU used between `start()` and `stop()` by the backend's process tree, by the rest of ours (this
+    script, Playwright's driver and Chromium) and by the whole machine (other people's work included)."""
+
+    def __init__(self, backend_pid: int) -> None:
+        self.backend_pid = backend_pid
+
+    def start(self) -> None:
+        self._backend = _process_tree(self.backend_pid)
+        self._ours = [p for p in _process_tree(os.getpid()) if p not in self._backend]
+        self._cpu = (_cpu_seconds(self._backend), _cpu_seconds(self._ours))
+        self._machine = _machine_ticks()
+        self._t0 = time.monotonic()
+
+    def stop(self) -> dict[str, float]:
+        wall = time.monotonic() - self._t0
+        busy0, total0 = self._machine
+        busy1, total1 = _machine_ticks()
+        return {
+            "backend_cpu_cores": round((_cpu_seconds(self._backend) - self._cpu[0]) / wall, 2),
+            "browser_and_driver_cpu_cores": round((_cpu_seconds(self._ours) - self._cpu[1]) / wall, 2),
+            "machine_busy_pct": round(100 * (busy1 - busy0) / max(1, total1 - total0), 1),
+        }
+
+
+@contextlib.contextmanager
+def py_spy(pid: int, out: Path, *, rate: int = 100) -> Iterator[None]:
+    """Sample a process tree with py-spy (folded stacks) while the block runs."""
+    proc = subprocess.Popen(
+        [
+            *(str(Path(sys.executable).parent / "py-spy"), "record", "--subprocesses", "-r", str(rate)),
+            *("-f", "raw", "-o", str(out), "--pid", str(pid)),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield
+    finally:
+        proc.send_signal(2)  # SIGINT: py-spy writes its file and exits
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
