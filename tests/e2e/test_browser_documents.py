@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session
-from test_live import RESUME, open_job, seed
+from test_browser_live import RESUME, open_job, seed
 
 from jobapp.db import make_engine
 from jobapp.models import Job, Profile

@@ -9,7 +9,7 @@ import time
 
 import httpx
 import pytest
-from conftest import ROOT, free_port
+from harness import ROOT, free_port
 
 pytestmark = pytest.mark.e2e
 

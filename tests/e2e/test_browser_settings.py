@@ -7,7 +7,7 @@ import json
 import pytest
 from fake_llm import MODEL, VALID_KEY, FakeOpenAI
 from playwright.sync_api import expect
-from test_live import open_job, seed
+from test_browser_live import open_job, seed
 from test_work_llm import RUBRIC, chunks
 
 pytestmark = pytest.mark.e2e

@@ -6,7 +6,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from test_live import POSTING, RESUME, open_job, seed, wait_for_progress_change
+from test_browser_live import POSTING, RESUME, open_job, seed, wait_for_progress_change
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ import pytest
 from fake_board import FakeBoard
 from playwright.sync_api import expect
 from sqlmodel import Session
-from test_live import RESUME
+from test_browser_live import RESUME
 
 from jobapp.db import make_engine
 from jobapp.models import Profile
