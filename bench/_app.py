@@ -1,6 +1,6 @@
 """The real app for browser benchmarks: exported frontend, static server, backend subprocess, Chromium.
 
-The pieces come from the end-to-end harness (tests/e2e/conftest.py): free ports, the Reflex environment,
+The pieces come from the end-to-end harness (tests/e2e/harness.py): free ports, the Reflex environment,
 the SPA static handler, the restartable `Backend` process and Chromium's launch arguments. The only
 difference is how the backend starts: through `bench._backend`, which registers bench-only task kinds.
 """

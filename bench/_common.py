@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import platform
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+# The same server and override as the engine tests use.
+PG_ADMIN_URL = os.environ.get("JOBAPP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 log = logging.getLogger("bench")
 
 
@@ -131,9 +134,10 @@ def postgres_db() -> Iterator[str | None]:
     from sqlalchemy import create_engine, text
 
     from jobapp.db import migrate
-    from tests.conftest import PG_ADMIN_URL, _pg_schema_url, _reachable
 
-    if not _reachable("127.0.0.1", 5432):
+    try:
+        socket.create_connection(("127.0.0.1", 5432), timeout=1).close()
+    except OSError:
         log.warning("PostgreSQL is not reachable at 127.0.0.1:5432: skipping its figures")
         yield None
         return
@@ -142,7 +146,7 @@ def postgres_db() -> Iterator[str | None]:
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        url = _pg_schema_url(schema)
+        url = f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}"
         migrate(url)
         yield url
     finally:

@@ -38,7 +38,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from bench._app import BenchBackend, CpuMeter, chromium, export_site, http_server, py_spy, static_site, wait_until
+from bench._app import (
+    BenchBackend,
+    CpuMeter,
+    chromium,
+    export_site,
+    http_server,
+    py_spy,
+    static_site,
+    wait_until,
+)
 from bench._backend import PROGRESS_KIND
 from bench._common import emit, latency_ms, log, scratch_dir, setup_logging, target
 from bench._profile import summarize
