@@ -26,7 +26,7 @@ from jobapp.models import ACTIVE_STATUSES, Job
 from jobapp.state.board import BOARD_TOKEN, Board
 from jobapp.state.job_channel import WATCHED_JOBS, JobChannel, job_token
 from jobapp.state.rows import job_row, read_job_channel
-from jobapp.tasks import JobChanged, TaskChanged, TaskManager, TextStreamed
+from jobapp.tasks import JobChanged, TaskChanged, TaskManager, TextStreamed, ViewRefresh
 from jobapp.work import VERBS
 
 logger = logging.getLogger("jobapp.live")
@@ -65,6 +65,7 @@ class LivePublisher:
         self.recent: deque[dict[str, Any]] = deque(maxlen=RECENT_LIMIT)
         self.jobs: dict[int, dict[str, Any]] = {}
         self._suspects: set[str] = set()  # tokens found disconnected at the last prune
+        self._pushed: dict[str, Any] = {}  # the board's fields as last pushed
         self._last_prune = 0.0
 
     async def run(self) -> None:
@@ -123,6 +124,9 @@ class LivePublisher:
                 streams.setdefault(event.job_id, {})[str(event.task_id)] = event.text
             elif isinstance(event, JobChanged):
                 (deleted_jobs if event.deleted else reread_jobs).add(event.job_id)
+            elif isinstance(event, ViewRefresh):
+                self._pushed.clear()
+                board_dirty = True
         if reread_jobs or deleted_jobs:
             await asyncio.to_thread(self._reread_jobs, reread_jobs, deleted_jobs)
             board_dirty = True
@@ -214,12 +218,23 @@ class LivePublisher:
         for task in active:
             if task.get("job_id"):
                 activity.setdefault(str(task["job_id"]), []).append(activity_label(task))
+        fresh = {
+            "active": self._with_titles(active),
+            "recent": self._with_titles(list(self.recent)),
+            "jobs": sorted(self.jobs.values(), key=lambda j: -j["id"]),
+            "job_activity": {job_id: " · ".join(labels) for job_id, labels in activity.items()},
+            "indicator": indicator(active),
+            "filled": True,
+        }
+        # Assign only what changed: an assigned var is sent to every tab, and a progress tick must
+        # not resend the whole pipeline.
+        changed = {name: value for name, value in fresh.items() if self._pushed.get(name) != value}
+        if not changed:
+            return
         async with self._shared(BOARD_TOKEN, Board) as board:
-            board.active = self._with_titles(active)
-            board.recent = self._with_titles(list(self.recent))
-            board.jobs = sorted(self.jobs.values(), key=lambda j: -j["id"])
-            board.job_activity = {job_id: " · ".join(labels) for job_id, labels in activity.items()}
-            board.indicator = indicator(active)
+            for name, value in changed.items():
+                setattr(board, name, value)
+        self._pushed.update(changed)
 
     async def _push_job(
         self, job_id: int, streams: dict[str, str], ticks: dict[int, dict[str, Any]], *, reload: bool

@@ -6,6 +6,9 @@ from typing import Any
 
 import reflex as rx
 
+from jobapp.runtime import get_manager
+from jobapp.tasks import ViewRefresh
+
 # The shared token every tab links its Board to (no underscores: Reflex reserves them).
 BOARD_TOKEN = "board"
 
@@ -23,8 +26,12 @@ class Board(rx.SharedState):
     job_activity: dict[str, str] = {}
     # The navigation indicator: "Building 3 items: evaluating #14 (+2 more)"; empty when idle.
     indicator: str = ""
+    # False until the publisher has filled the board (again, after Reflex expired an idle state).
+    filled: bool = False
 
     @rx.event
     async def watch(self):
         """Link this tab to the board so every change is pushed to it."""
-        await self._link_to(BOARD_TOKEN)
+        board = await self._link_to(BOARD_TOKEN)
+        if not board.filled:
+            get_manager().bus.publish(ViewRefresh())

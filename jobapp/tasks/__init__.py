@@ -5,7 +5,7 @@ Framework-free (no Reflex imports) so it runs and is tested on its own.
 
 from jobapp.tasks.context import Handler, Outcome, TaskContext
 from jobapp.tasks.errors import AlreadyEnqueued, JobGone, PermanentError, TransientError
-from jobapp.tasks.events import EventBus, JobChanged, TaskChanged, TextStreamed
+from jobapp.tasks.events import EventBus, JobChanged, TaskChanged, TextStreamed, ViewRefresh
 from jobapp.tasks.manager import ClaimedTask, Enqueued, NewTask, TaskManager
 from jobapp.tasks.runner import Runner, RunnerConfig
 
@@ -27,4 +27,5 @@ __all__ = [
     "TaskManager",
     "TextStreamed",
     "TransientError",
+    "ViewRefresh",
 ]

@@ -36,7 +36,12 @@ class JobChanged:
     deleted: bool = False
 
 
-Event = TaskChanged | TextStreamed | JobChanged
+@dataclass(frozen=True)
+class ViewRefresh:
+    """A view found its shared state empty (Reflex expires idle states): push it in full again."""
+
+
+Event = TaskChanged | TextStreamed | JobChanged | ViewRefresh
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -94,3 +95,20 @@ def test_already_queued_cancel_retry_and_delete(site, backend, context):
     expect(page.locator("text=No jobs yet")).to_be_visible()
     expect(activity.locator("#active-tasks .task-row")).to_have_count(0)
     expect(activity.locator("#recent-tasks .task-row[data-status='cancelled']")).to_have_count(3)
+
+
+# Reflex drops states nobody touched for REFLEX_REDIS_TOKEN_EXPIRATION seconds, the shared board too.
+@pytest.mark.parametrize("backend_env", [{"REFLEX_REDIS_TOKEN_EXPIRATION": "2", "JOBAPP_POLL_SECONDS": "0.5"}])
+def test_a_tab_opened_after_the_board_expired_still_sees_the_pipeline(site, backend, context):
+    seed(backend.db_url)
+    backend.start()
+    first = context.new_page()
+    first.goto(site["url"])
+    expect(first.locator("tr", has_text="Senior Backend Engineer")).to_be_visible()
+    first.close()
+    time.sleep(5)  # idle past the expiry, with no tab open
+
+    later = context.new_page()
+    later.goto(site["url"])
+    expect(later.locator("tr", has_text="Senior Backend Engineer")).to_be_visible()
+    expect(later.locator("#indicator-idle")).to_be_visible()
