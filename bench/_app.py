@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import json
 import os
 import shutil
 import subprocess
@@ -165,6 +166,28 @@ class CpuMeter:
             "browser_and_driver_cpu_cores": round((_cpu_seconds(self._ours) - self._cpu[1]) / wall, 2),
             "machine_busy_pct": round(100 * (busy1 - busy0) / max(1, total1 - total0), 1),
         }
+
+
+@contextlib.contextmanager
+def chrome_profile(page: Any, out: Path) -> Iterator[dict[str, Any]]:
+    """Sample the page's JavaScript with Chrome's CPU profiler while the block runs.
+
+    Writes `out` (a .cpuprofile that Chrome DevTools opens) and fills the yielded dict with a summary.
+    """
+    from bench._profile import summarize_cpuprofile
+
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Profiler.enable")
+    cdp.send("Profiler.setSamplingInterval", {"interval": 500})
+    cdp.send("Profiler.start")
+    summary: dict[str, Any] = {}
+    try:
+        yield summary
+    finally:
+        profile = cdp.send("Profiler.stop")["profile"]
+        out.write_text(json.dumps(profile))
+        summary.update(summarize_cpuprofile(profile) | {"cpuprofile": str(out)})
+        cdp.detach()
 
 
 @contextlib.contextmanager

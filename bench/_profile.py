@@ -70,3 +70,48 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def summarize_cpuprofile(profile: dict, *, top: int = 20) -> dict[str, object]:
+    """Self and inclusive time per function, and self time per script, of a Chrome `.cpuprofile`."""
+    nodes = {node["id"]: node for node in profile["nodes"]}
+    deltas = profile.get("timeDeltas") or []
+    total_ms = sum(deltas) / 1000 or 1.0
+    samples = profile.get("samples") or []
+    per_sample_ms = total_ms / max(1, len(samples))
+    hits: Counter[int] = Counter(samples)
+
+    def label(node: dict) -> str:
+        frame = node["callFrame"]
+        script = frame.get("url", "").rsplit("/", 1)[-1] or "(native)"
+        name = frame.get("functionName") or "(anonymous)"
+        return name if name.startswith("(") else f"{name} ({script}:{frame.get('lineNumber', 0) + 1})"
+
+    own: Counter[str] = Counter()
+    by_script: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    parents = {child: node_id for node_id, node in nodes.items() for child in node.get("children", [])}
+    for node_id, count in hits.items():
+        node = nodes[node_id]
+        ms = count * per_sample_ms
+        own[label(node)] += ms
+        frame = node["callFrame"]
+        by_script[frame.get("url", "").rsplit("/", 1)[-1] or frame.get("functionName") or "(native)"] += ms
+        seen: set[str] = set()
+        current: int | None = node_id
+        while current is not None:
+            name = label(nodes[current])
+            if name not in seen:
+                inclusive[name] += ms
+                seen.add(name)
+            current = parents.get(current)
+
+    def pct(counter: Counter[str]) -> list[tuple[str, float]]:
+        return [(name, round(100 * ms / total_ms, 1)) for name, ms in counter.most_common(top)]
+
+    return {
+        "profiled_ms": round(total_ms),
+        "self_pct": pct(own),
+        "inclusive_pct": pct(inclusive),
+        "self_pct_by_script": pct(by_script),
+    }

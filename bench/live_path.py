@@ -19,7 +19,8 @@ Measured, all while the 200 tasks run and report progress, in this order:
    earlier Streamlit design did): it re-reads the task list from the same database every 3 s, and a
    click answers when its POST returns; "live" there is the polled list showing the new task queued.
 
-With `--profile DIR`, py-spy samples the backend during step 1 (folded stacks in DIR, summary in the JSON).
+With `--profile DIR`, during step 1 py-spy samples the backend and Chrome's profiler the page (files in DIR,
+summaries in the JSON).
 
     PYTHONPATH=. .venv/bin/python bench/live_path.py [--tasks 200] [--seconds 20] [--clicks 30] [--profile DIR]
 """
@@ -41,6 +42,7 @@ from urllib.parse import parse_qs, urlparse
 from bench._app import (
     BenchBackend,
     CpuMeter,
+    chrome_profile,
     chromium,
     export_site,
     http_server,
@@ -328,11 +330,15 @@ def main() -> None:
                         args.profile.mkdir(parents=True, exist_ok=True)
                         folded = args.profile / "live_path_backend.txt"
                         stack.enter_context(py_spy(backend.proc.pid, folded))  # type: ignore[union-attr]
+                        page_profile = stack.enter_context(
+                            chrome_profile(watched.page, args.profile / "live_path_activity.cpuprofile")
+                        )
                     lags, page_info = watched.write_to_dom("#active-tasks", args.seconds)
                 figures["jobapp_write_to_dom"] = latency_ms(lags) | page_info | {"cpu": meter.stop()}
                 figures["jobapp_write_to_dom"]["engine_write"] = backend_writes(backend.logs, since, time.time())
                 if args.profile:
                     extra["profile"] = summarize(folded.read_text(), top=30) | {"folded_stacks": str(folded)}
+                    extra["page_profile"] = page_profile
                 log.info("jobapp write→DOM: %s", figures["jobapp_write_to_dom"])
                 watched.page.close()
 
