@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+# Taken when a benchmark starts (it imports this module first): shows whether the machine was shared.
+_STARTED = (datetime.now(UTC).isoformat(timespec="seconds"), [round(x, 2) for x in os.getloadavg()])
 # The same server and override as the engine tests use.
 PG_ADMIN_URL = os.environ.get("JOBAPP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 log = logging.getLogger("bench")
@@ -42,7 +44,7 @@ def _git(*args: str) -> str:
 
 
 def machine() -> dict[str, Any]:
-    """Where and on what the figures were taken; load average shows whether the machine was shared."""
+    """Where and on what the figures were taken; the load averages show whether the machine was shared."""
     cpu = ""
     with contextlib.suppress(OSError):
         cpu = next(
@@ -59,10 +61,12 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "sqlite": sqlite3.sqlite_version,
-        "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
+        "started_at": _STARTED[0],
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "loadavg_at_start": _STARTED[1],
+        "loadavg_at_end": [round(x, 2) for x in os.getloadavg()],
         "commit": _git("rev-parse", "--short", "HEAD"),
         "jobapp_dirty": bool(_git("status", "--porcelain", "--", "jobapp")),
-        "at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
 
