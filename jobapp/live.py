@@ -33,6 +33,9 @@ logger = logging.getLogger("jobapp.live")
 S = TypeVar("S", bound=rx.State)
 
 PUSHES_PER_SECOND = 10
+# Active tasks listed on the board (running first); the count covers all. Nobody reads 200 rows, and
+# every listed row is sent and re-rendered in every tab on each push.
+ACTIVE_SHOWN = 50
 # How often links of closed tabs are dropped; a tab must look disconnected on two checks in a row.
 PRUNE_SECONDS = 60.0
 RECENT_LIMIT = 30
@@ -219,7 +222,8 @@ class LivePublisher:
             if task.get("job_id"):
                 activity.setdefault(str(task["job_id"]), []).append(activity_label(task))
         fresh = {
-            "active": self._with_titles(active),
+            "active": self._with_titles(active[:ACTIVE_SHOWN]),
+            "active_total": len(active),
             "recent": self._with_titles(list(self.recent)),
             "jobs": sorted(self.jobs.values(), key=lambda j: -j["id"]),
             "job_activity": {job_id: " · ".join(labels) for job_id, labels in activity.items()},

@@ -16,7 +16,15 @@ def activity() -> rx.Component:
         Board.indicator,
         rx.heading("Background work", size="5"),
         rx.cond(TaskActions.notice != "", rx.callout(TaskActions.notice, id="task-notice")),
-        rx.heading("Queued and running", size="3"),
+        rx.heading("Queued and running (" + Board.active_total.to_string() + ")", size="3"),
+        rx.cond(
+            Board.active_total > Board.active.length(),
+            rx.text(
+                "Showing the first " + Board.active.length().to_string() + ", running first.",
+                size="2",
+                color_scheme="gray",
+            ),
+        ),
         rx.box(
             task_list(Board.active, TaskActions.cancel, TaskActions.retry, empty="Nothing queued.", show_job=True),
             id="active-tasks",

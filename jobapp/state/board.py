@@ -16,8 +16,10 @@ BOARD_TOKEN = "board"
 class Board(rx.SharedState):
     """Written only by the live publisher (jobapp.live); tabs link to it and render it."""
 
-    # Queued and running tasks, running first (task summaries plus "job_title").
+    # Queued and running tasks, running first (task summaries plus "job_title"); the first 50.
     active: list[dict[str, Any]] = []
+    # How many tasks are queued or running in all.
+    active_total: int = 0
     # The most recently finished tasks, newest first.
     recent: list[dict[str, Any]] = []
     # Pipeline rows, newest job first.

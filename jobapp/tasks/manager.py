@@ -14,7 +14,10 @@ refused by the guard, so results are written once, but the handler's side effect
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+import contextlib
+import threading
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -105,14 +108,21 @@ class TaskManager:
     def __init__(self, engine: Engine, bus: EventBus | None = None) -> None:
         self.engine = engine
         self._writer = writer(engine)
+        self._lock: AbstractContextManager[Any] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
+        )
         self.bus = bus or EventBus()
         self._pg = engine.dialect.name == "postgresql"
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def _session(self) -> Session:
-        """A session for a verb: on SQLite it holds the write lock from BEGIN (see jobapp.db.writer)."""
-        return Session(self._writer, expire_on_commit=False)
+    @contextmanager
+    def _writing(self) -> Iterator[Session]:
+        """A transaction for a verb. On SQLite it holds the write lock from BEGIN (jobapp.db.writer),
+        and this process's verbs queue on a lock of their own first: a thread waiting in SQLite's
+        busy handler sleeps in steps of milliseconds, one waiting on the lock wakes when it frees."""
+        with self._lock, Session(self._writer, expire_on_commit=False) as s, s.begin():
+            yield s
 
     def _reader(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -164,7 +174,7 @@ class TaskManager:
         """
         for _ in range(5):
             try:
-                with self._session() as s, s.begin():
+                with self._writing() as s:
                     row = s.execute(
                         insert(TASK_TABLE).values(self._insert_values(new, utcnow())).returning(*SUMMARY_COLUMNS)
                     ).one()
@@ -205,7 +215,7 @@ class TaskManager:
         room = dict(kind_room or {})
         full = [kind for kind, free in room.items() if free <= 0]
         now = utcnow()
-        with self._session() as s, s.begin():
+        with self._writing() as s:
             query = select(T.id, T.kind).where(T.status == TaskStatus.QUEUED, T.run_after <= now)
             if full:
                 query = query.where(T.kind.not_in(full))
@@ -248,7 +258,7 @@ class TaskManager:
     def heartbeat(self, worker_id: str, *, lease_seconds: float) -> HeartbeatResult:
         """Renew the lease of every task this worker runs; report which it still holds."""
         now = utcnow()
-        with self._session() as s, s.begin():
+        with self._writing() as s:
             rows = s.execute(
                 update(TASK_TABLE)
                 .where(T.worker_id == worker_id, T.status == TaskStatus.RUNNING)
@@ -260,7 +270,7 @@ class TaskManager:
     def progress(self, task_id: int, worker_id: str, *, progress: int, label: str, stage: bool = False) -> bool:
         """Record progress (and, for a new stage, a stage-log entry). False: the task was lost."""
         now = utcnow()
-        with self._session() as s, s.begin():
+        with self._writing() as s:
             guard = (T.id == task_id, T.status == TaskStatus.RUNNING, T.worker_id == worker_id)
             values: dict[str, Any] = {"progress": progress, "progress_label": label[:300], "updated_at": now}
             if stage:
@@ -292,7 +302,7 @@ class TaskManager:
         skipped, since the active task does the same work. False: the task was lost, nothing written.
         """
         now = utcnow()
-        with self._session() as s, s.begin():
+        with self._writing() as s:
             row = s.execute(
                 update(TASK_TABLE)
                 .where(T.id == task_id, T.status == TaskStatus.RUNNING, T.worker_id == worker_id)
@@ -339,7 +349,7 @@ class TaskManager:
         None: the task was lost (cancelled or rescued) and nothing was written.
         """
         now = utcnow()
-        with self._session() as s, s.begin():
+        with self._writing() as s:
             guard = (T.id == task_id, T.status == TaskStatus.RUNNING, T.worker_id == worker_id)
             current = s.execute(
                 select(T.attempt, T.max_attempts, T.errors, T.cancel_requested).where(*guard)
@@ -376,7 +386,7 @@ class TaskManager:
     def mark_cancelled(self, task_id: int, worker_id: str, *, label: str = "Cancelled") -> bool:
         """The runner stopped a running task on request (or because its job is gone)."""
         now = utcnow()
-        with self._session() as s, s.begin():
+        with self._writing() as s:
             rows = s.execute(
                 update(TASK_TABLE)
                 .where(T.id == task_id, T.status == TaskStatus.RUNNING, T.worker_id == worker_id)
@@ -400,7 +410,7 @@ class TaskManager:
         Returns the resulting status ("cancelled" or "running" with cancel requested), or None when
         the task was already finished.
         """
-        with self._session() as s, s.begin():
+        with self._writing() as s:
             rows = self._cancel_where(s, T.id == task_id)
         self._emit(rows)
         return rows[0].status if rows else None
@@ -429,7 +439,7 @@ class TaskManager:
         """
         now = utcnow()
         try:
-            with self._session() as s, s.begin():
+            with self._writing() as s:
                 row = s.execute(
                     update(TASK_TABLE)
                     .where(T.id == task_id, T.status.in_((TaskStatus.FAILED, TaskStatus.CANCELLED)))
@@ -460,7 +470,7 @@ class TaskManager:
 
     def delete_job(self, job_id: int) -> bool:
         """Delete a job and cancel its active tasks, in one transaction. False: no such job."""
-        with self._session() as s, s.begin():
+        with self._writing() as s:
             rows = self._cancel_where(s, T.job_id == job_id)
             deleted = s.execute(delete(Job).where(Job.id == job_id)).rowcount  # type: ignore[arg-type]
         self._emit(rows)
@@ -475,7 +485,7 @@ class TaskManager:
         is cancelled instead.
         """
         now = utcnow()
-        with self._session() as s, s.begin():
+        with self._writing() as s:
             mine = (T.worker_id == worker_id, T.status == TaskStatus.RUNNING)
             cancelled = s.execute(
                 update(TASK_TABLE)
@@ -507,7 +517,7 @@ class TaskManager:
         """
         now = utcnow()
         emitted: list[Row] = []
-        with self._session() as s, s.begin():
+        with self._writing() as s:
             query = select(T.id, T.attempt, T.max_attempts, T.errors, T.cancel_requested, T.worker_id).where(
                 T.status == TaskStatus.RUNNING, T.lease_expires_at < now
             )
@@ -546,7 +556,7 @@ class TaskManager:
         """Delete finished tasks past their age, failed ones later, and any beyond `keep_max`."""
         now = utcnow()
         done = (TaskStatus.COMPLETED, TaskStatus.CANCELLED)
-        with self._session() as s, s.begin():
+        with self._writing() as s:
             deleted = s.execute(
                 delete(TASK_TABLE).where(T.status.in_(done), T.finished_at < now - keep_finished)
             ).rowcount
