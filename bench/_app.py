@@ -12,7 +12,6 @@ import functools
 import http.server
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -24,23 +23,22 @@ from typing import Any
 import httpx
 
 from bench._common import log
-from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, ROOT, Backend, _SpaHandler, free_port, reflex_env
+from tests.e2e.harness import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    Backend,
+    _SpaHandler,
+    export_frontend,
+    free_port,
+    reflex_env,
+)
 
 
 def export_site(backend_port: int, dest: Path) -> Path:
-    """`reflex export` with the backend URL baked in, copied out of .web so the build stays put."""
+    """The harness's frontend export (backend URL baked in), timed for the log."""
     started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "reflex", "export", "--frontend-only", "--no-zip", "--env", "prod"],
-        cwd=ROOT,
-        env=reflex_env(REFLEX_API_URL=f"http://127.0.0.1:{backend_port}"),
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    if result.returncode != 0:
-        raise RuntimeError("reflex export failed:\n" + result.stdout[-3000:] + result.stderr[-3000:])
-    shutil.copytree(ROOT / ".web/build/client", dest, dirs_exist_ok=True)
+    export_frontend(backend_port, dest)
     log.info("frontend exported in %.1f s", time.perf_counter() - started)
     return dest
 
