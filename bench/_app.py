@@ -20,18 +20,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from bench._common import log
 from tests.e2e.harness import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    ROOT,
     Backend,
     _SpaHandler,
     export_frontend,
     free_port,
-    reflex_env,
 )
 
 
@@ -64,28 +60,7 @@ def static_site(directory: Path):
 class BenchBackend(Backend):
     """The e2e harness's backend process, launched through `bench._backend` (bench task kinds registered)."""
 
-    def start(self) -> None:
-        log_path = self.log_dir / f"backend-{len(self.logs)}.log"
-        self.logs.append(log_path)
-        env = reflex_env(JOBAPP_DATA_DIR=str(self.data_dir), **self.env)
-        command = [sys.executable, "-m", "bench._backend", "run", "--env", "prod", "--backend-only"]
-        self.proc = subprocess.Popen(
-            [*command, "--backend-port", str(self.port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log_path.open("w"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"backend exited early:\n{log_path.read_text()[-3000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"http://127.0.0.1:{self.port}/ping", timeout=1).status_code == 200:
-                    return
-            time.sleep(0.25)
-        raise RuntimeError(f"backend did not answer /ping:\n{log_path.read_text()[-3000:]}")
+    launcher = "bench._backend"
 
 
 @contextlib.contextmanager

@@ -73,6 +73,9 @@ class _SpaHandler(http.server.SimpleHTTPRequestHandler):
 class Backend:
     """One backend process at a time on the site's backend port, restartable mid-test."""
 
+    # The module run as `python -m <launcher> run …`: Reflex's CLI, or a wrapper of it (bench/_backend.py).
+    launcher = "reflex"
+
     def __init__(self, port: int, data_dir: Path, log_dir: Path, env: dict[str, str]) -> None:
         self.port = port
         self.data_dir = data_dir
@@ -93,7 +96,7 @@ class Backend:
             [
                 sys.executable,
                 "-m",
-                "reflex",
+                self.launcher,
                 "run",
                 "--env",
                 "prod",
