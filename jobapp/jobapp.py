@@ -4,8 +4,8 @@ runs for the app's lifespan."""
 import reflex as rx
 
 from jobapp.api import api
+from jobapp.lifespan import engine_lifespan
 from jobapp.pages import activity, job, pipeline, settings  # noqa: F401 - registers the routes
-from jobapp.runtime import engine_lifespan
 
 app = rx.App(api_transformer=api)
 app.register_lifespan_task(engine_lifespan)

@@ -6,8 +6,11 @@ Each announces the change on the event bus so every open tab sees it.
 from __future__ import annotations
 
 from jobapp.db import session
+from jobapp.intake import canonical_url, find_job_by_url, validate_url
+from jobapp.live.events import JobChanged
 from jobapp.models import Job, JobStatus, utcnow
-from jobapp.tasks import JobChanged, TaskManager
+from jobapp.tasks import TaskManager
+from jobapp.work import AUTOMATIC, request_hydration, request_research
 
 
 class JobInputError(ValueError):
@@ -43,9 +46,6 @@ def add_job_from_url(manager: TaskManager, text: str) -> tuple[int, bool]:
     Returns (job id, created). The same posting (by canonical URL) is not added twice: the existing
     job comes back with created=False.
     """
-    from jobapp.intake import canonical_url, find_job_by_url, validate_url
-    from jobapp.work import request_hydration
-
     try:
         url = canonical_url(validate_url(text))
     except ValueError as error:
@@ -53,7 +53,7 @@ def add_job_from_url(manager: TaskManager, text: str) -> tuple[int, bool]:
     with session() as s:
         if existing := find_job_by_url(s, url):
             return existing.id, False  # type: ignore[return-value]
-        job = Job(title=url.split("://", 1)[-1][:300], url=url)
+        job = Job(url=url)  # no title until the posting is read: pages show the link meanwhile
         s.add(job)
         s.commit()
         s.refresh(job)
@@ -76,8 +76,6 @@ def set_status(manager: TaskManager, job_id: int, status: str) -> bool:
     manager.bus.publish(JobChanged(job_id))
     if status == JobStatus.INTERVIEW:
         # Interview prep starts by itself; a brief already queued for this job is reused.
-        from jobapp.work import AUTOMATIC, request_research
-
         request_research(manager, job_id, priority=AUTOMATIC)
     return True
 

@@ -79,7 +79,9 @@ class Document(SQLModel, table=True):
     kind: str = Field(max_length=32)
     version: int = 1
     content: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    provider: str = Field(default="", max_length=64)
+    # Who wrote it: the provider's label ("OpenAI-compatible server (openrouter.ai)") and the model, apart.
+    provider: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    model: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     options: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     # Problems found in the draft, e.g. a CV naming an employer the resume does not: [{"kind", "text", "message"}].
     warnings: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
@@ -120,8 +122,9 @@ class Task(SQLModel, table=True):
     error: str | None = Field(default=None, sa_column=Column(Text))
     # Every error of every attempt: [{"attempt", "at", "error", "transient"}].
     errors: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    attempt: int = 0
-    max_attempts: int = 3
+    attempt: int = 0  # tries so far, the running one included; a crash does not count as a try
+    max_attempts: int = 8
+    crashes: int = 0  # times the worker running it died (lease expired); counted apart from attempts
     progress: int = 0
     progress_label: str = Field(default="", max_length=300)
     # Stage log: [{"at", "label"}], one entry per stage the handler announced.
@@ -135,6 +138,11 @@ class Task(SQLModel, table=True):
     heartbeat_at: datetime | None = None
     lease_expires_at: datetime | None = None
     cancel_requested: bool = False
-    provider: str | None = Field(default=None, max_length=64)
-    # {"input_tokens", "output_tokens", "cost_usd"}
+    provider: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    model: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # {"input_tokens", "output_tokens", "cost_usd"}, plus "estimated" / "price" when they apply.
     usage: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # Bumped by every transition, so events about this task can be ordered whatever delivered them.
+    version: int = 0
+    # Its job was deleted (job_id is then NULL): shown as such and never retried.
+    job_deleted: bool = False

@@ -2,6 +2,8 @@
 
 The API key is kept in the local database (this is a local-first tool) and never sent back to the
 browser: the Settings page shows only its masked form, and an empty key field keeps the stored key.
+Queued tasks carry a snapshot of the provider settings without the key (`provider_snapshot`); the key is
+looked up when the task runs (`provider_for_task`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from sqlmodel import Session
 
 from jobapp.llm.config import ProviderConfig
 from jobapp.models import Setting, utcnow
+from jobapp.settings import load_settings
+from jobapp.tasks.limits import Limits, read_limits, save_limits
 
 LLM = "llm"
 RESEARCH = "research"
@@ -72,6 +76,60 @@ def save_research(s: Session, *, fetch_company_site: bool) -> None:
     _store(s, RESEARCH, {"fetch_company_site": fetch_company_site})
 
 
-def fingerprint(config: ProviderConfig) -> dict[str, str]:
-    """What about the provider changes a draft: it goes into task dedupe keys."""
-    return {"provider": config.kind, "model": config.model_name}
+# What a queued task keeps of the provider settings: everything but the key.
+SNAPSHOT_FIELDS = (
+    "kind",
+    "model",
+    "base_url",
+    "timeout_seconds",
+    "connect_timeout_seconds",
+    "input_price_per_million",
+    "output_price_per_million",
+)
+
+
+def provider_snapshot(config: ProviderConfig) -> dict[str, Any]:
+    """The provider settings a task is queued with (saved in its payload and part of its dedupe key)."""
+    values = dataclasses.asdict(config)
+    return {name: values[name] for name in SNAPSHOT_FIELDS if values[name] not in (None, "")} | {
+        "model": config.model_name
+    }
+
+
+def provider_for_task(s: Session, snapshot: dict[str, Any] | None) -> ProviderConfig:
+    """The provider a queued task runs on: its snapshot, with the key of the settings that name the same
+    server (Settings first, then the environment). A task queued before snapshots existed runs on the
+    settings in force."""
+    if not snapshot:
+        return llm_config(s)
+    wanted = ProviderConfig.from_dict(snapshot)
+    key = None
+    for source in (llm_config(s), ProviderConfig.from_env()):
+        if (source.kind, source.base_url) == (wanted.kind, wanted.base_url) and source.api_key:
+            key = source.api_key
+            break
+    return dataclasses.replace(wanted, api_key=key)
+
+
+def default_limits() -> Limits:
+    """The engine's limits from the environment (JOBAPP_CONCURRENCY, …), before anything saved in Settings."""
+    settings = load_settings()
+    return Limits(
+        concurrency=settings.concurrency,
+        kind_limits=settings.kind_limits,
+        max_attempts=settings.max_attempts,
+        max_crashes=settings.max_crashes,
+        keep_finished_days=settings.keep_finished_days,
+        keep_failed_days=settings.keep_failed_days,
+        keep_finished_max=settings.keep_finished_max,
+    )
+
+
+def engine_limits(s: Session) -> Limits:
+    """The task engine's caps, attempt budgets and retention: saved in Settings, else the environment's."""
+    return read_limits(s.connection(), default_limits())
+
+
+def save_engine_limits(s: Session, limits: Limits) -> None:
+    save_limits(s.connection(), limits)
+    s.commit()

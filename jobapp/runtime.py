@@ -1,44 +1,35 @@
-"""The process-wide engine objects and the lifespan that starts and stops them.
+"""The process-wide engine objects: the task manager, the runner and the live hub of this process.
 
-Every backend worker process runs its own runner and publisher (Reflex runs lifespan tasks per process).
+Built by the lifespan (`jobapp.lifespan`); every backend worker process has its own.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-from collections.abc import AsyncIterator
 from functools import cache
 
-from jobapp.db import get_engine, migrate
-from jobapp.settings import load_settings
-from jobapp.tasks import EventBus, Runner, RunnerConfig, TaskManager
-from jobapp.work import HANDLERS
-
-logger = logging.getLogger("jobapp")
+from jobapp.db import get_engine
+from jobapp.live.hub import LiveHub
+from jobapp.preferences import default_limits
+from jobapp.tasks import EventBus, Runner, TaskManager
 
 
 @cache
 def get_manager() -> TaskManager:
-    return TaskManager(get_engine(), EventBus())
+    return TaskManager(get_engine(), EventBus(), limits=default_limits())
 
 
-@contextlib.asynccontextmanager
-async def engine_lifespan(app) -> AsyncIterator[None]:
-    """Migrate, start the runner and the live publisher; on shutdown hand running tasks back."""
-    from jobapp.live import LivePublisher  # Reflex-bound; kept out of the engine's import graph
+@cache
+def get_hub() -> LiveHub:
+    return LiveHub(get_manager())
 
-    settings = load_settings()
-    await asyncio.to_thread(migrate, settings.db_url)
-    manager = get_manager()
-    runner = Runner(manager, HANDLERS, RunnerConfig.from_settings(settings))
-    publisher = LivePublisher(app, manager)
-    publishing = asyncio.create_task(publisher.run(), name="jobapp-live-publisher")
-    await runner.start()
-    try:
-        yield
-    finally:
-        await runner.stop()
-        publishing.cancel()
-        await asyncio.gather(publishing, return_exceptions=True)
+
+_runner: list[Runner] = []  # the runner of this process while the app runs
+
+
+def set_runner(runner: Runner | None) -> None:
+    _runner[:] = [runner] if runner is not None else []
+
+
+def current_runner() -> Runner | None:
+    """This process's runner, once the lifespan has started it."""
+    return _runner[0] if _runner else None

@@ -33,9 +33,13 @@ def _kind_limits(raw: str) -> dict[str, int]:
 class Settings:
     data_dir: Path
     db_url: str
-    # Task engine knobs (DESIGN section 3).
-    concurrency: int = 4
+    # Task engine knobs (DESIGN section 3). Caps, budgets and retention are defaults: Settings can change
+    # them while the app runs (jobapp.tasks.limits).
+    concurrency: int = 4  # tasks running at once across every worker
     kind_limits: dict[str, int] = field(default_factory=dict)
+    max_attempts: int = 8  # tries of a task that keeps failing with transient errors
+    max_crashes: int = 3  # times a task may lose its worker (killed, machine died) before it fails
+    worker_concurrency: int = 0  # tasks one worker process runs at once; 0: the global cap
     lease_seconds: float = 30.0
     poll_seconds: float = 1.0
     keep_finished_days: float = 7.0
@@ -53,6 +57,9 @@ def load_settings() -> Settings:
         db_url=db_url,
         concurrency=_int("JOBAPP_CONCURRENCY", 4),
         kind_limits=_kind_limits(os.environ.get("JOBAPP_KIND_LIMITS", "evaluate-job=2,generate-cover-letter=2")),
+        max_attempts=_int("JOBAPP_MAX_ATTEMPTS", 8),
+        max_crashes=_int("JOBAPP_MAX_CRASHES", 3),
+        worker_concurrency=_int("JOBAPP_WORKER_CONCURRENCY", 0),
         lease_seconds=_float("JOBAPP_LEASE_SECONDS", 30.0),
         poll_seconds=_float("JOBAPP_POLL_SECONDS", 1.0),
         keep_finished_days=_float("JOBAPP_KEEP_FINISHED_DAYS", 7.0),

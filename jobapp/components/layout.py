@@ -34,5 +34,5 @@ def navbar(indicator: rx.Var[str]) -> rx.Component:
     )
 
 
-def frame(indicator: rx.Var[str], *children: rx.Component) -> rx.Component:
-    return rx.container(navbar(indicator), rx.vstack(*children, spacing="5", padding_y="1.5em"), size="4")
+def frame(indicator: rx.Var[str], body: rx.Component) -> rx.Component:
+    return rx.container(navbar(indicator), body, size="4")

@@ -10,22 +10,11 @@ from jobapp.components.badges import task_status_badge
 
 
 def usage_text(task: rx.Var) -> rx.Component:
-    """Tokens, estimated cost and who did the work, once a task has used a model."""
-    usage = task["usage"].to(dict)
+    """Tokens, estimated cost (or "cost unknown") and who did the work, once a task has used a model."""
+    cost = task["cost"].to(str)
     return rx.cond(
-        usage,
-        rx.text(
-            usage["input_tokens"].to_string()
-            + " in / "
-            + usage["output_tokens"].to_string()
-            + " out tokens · $"
-            + usage["cost_usd"].to_string()
-            + " · "
-            + task["provider"].to(str),
-            size="1",
-            color_scheme="gray",
-            class_name="task-usage",
-        ),
+        cost != "",
+        rx.text(cost + " · " + task["who"].to(str), size="1", color_scheme="gray", class_name="task-usage"),
         rx.fragment(),
     )
 
@@ -34,13 +23,23 @@ def task_row(task: rx.Var, on_cancel: Callable, on_retry: Callable, *, show_job:
     status = task["status"].to(str)
     task_id = task["id"].to(int)
     active = (status == "queued") | (status == "running")
+    job_deleted = task["job_deleted"].to(bool)
     return rx.hstack(
         rx.text("#" + task_id.to_string(), size="2", color_scheme="gray", width="3.5em"),
         rx.text(task["kind"].to(str), size="2", weight="medium", width="12em"),
-        rx.cond(
-            show_job & (task["job_id"].to(int) > 0),
-            rx.link(task["job_title"].to(str), href="/jobs/" + task["job_id"].to_string(), size="2", width="14em"),
-            rx.fragment(),
+        *(
+            [
+                rx.box(
+                    rx.cond(
+                        task["job_id"].to(int) > 0,
+                        rx.link(task["job_title"].to(str), href="/jobs/" + task["job_id"].to_string(), size="2"),
+                        rx.text(task["job_title"].to(str), size="2", color_scheme="gray", class_name="task-job"),
+                    ),
+                    width="14em",
+                )
+            ]
+            if show_job
+            else []
         ),
         task_status_badge(status),
         rx.cond(
@@ -56,7 +55,7 @@ def task_row(task: rx.Var, on_cancel: Callable, on_retry: Callable, *, show_job:
             active,
             rx.button("Cancel", size="1", variant="soft", color_scheme="red", on_click=on_cancel(task_id)),
             rx.cond(
-                (status == "failed") | (status == "cancelled"),
+                ((status == "failed") | (status == "cancelled")) & ~job_deleted,
                 rx.button("Retry", size="1", variant="soft", on_click=on_retry(task_id)),
                 rx.fragment(),
             ),

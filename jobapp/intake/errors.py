@@ -7,7 +7,7 @@ written for the person who pasted the link.
 
 from __future__ import annotations
 
-from jobapp.tasks import PermanentError, TransientError
+from jobapp.errors import PermanentError, TransientError
 
 
 class IntakeError(Exception):

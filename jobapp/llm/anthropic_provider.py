@@ -12,11 +12,11 @@ from typing import Any
 
 import anthropic
 
+from jobapp.errors import PermanentError
 from jobapp.llm.base import Completion, Request
 from jobapp.llm.config import ProviderConfig
 from jobapp.llm.errors import translated
 from jobapp.llm.pricing import priced
-from jobapp.tasks.errors import PermanentError
 
 ANTHROPIC_URL = "https://api.anthropic.com"
 NAME = "Anthropic"

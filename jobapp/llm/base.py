@@ -11,7 +11,7 @@ from typing import Any, Protocol
 class Request:
     """One generation. Remote models read `system`/`prompt`; the offline drafter reads `inputs`."""
 
-    purpose: str  # "cover-letter", "evaluation-summary", …
+    purpose: str  # the task kind it is written for ("generate-cover-letter", …): picks the offline drafter
     system: str
     prompt: str
     inputs: Mapping[str, Any] = field(default_factory=dict)

@@ -18,7 +18,7 @@ from contextlib import asynccontextmanager
 from types import ModuleType
 from typing import Any
 
-from jobapp.tasks.errors import PermanentError, TransientError
+from jobapp.errors import PermanentError, TransientError, retry_after
 
 MAX_QUOTED = 300  # characters of a provider's own error text worth showing
 
@@ -88,10 +88,10 @@ def translate(
     if isinstance(error, TransientError | PermanentError):
         return error
     if isinstance(error, sdk.APITimeoutError | TimeoutError | asyncio.TimeoutError):
-        return TransientError(f"{provider} did not answer within {timeout:g} s; will retry")
+        return TransientError(f"{provider} did not answer within {timeout:g} s")
     if isinstance(error, sdk.APIConnectionError):
         # Refused, reset, DNS, or a stream cut off halfway: the SDK reports them all alike.
-        return TransientError(f"The connection to {provider} at {base_url} failed; will retry")
+        return TransientError(f"The connection to {provider} at {base_url} failed")
     if not isinstance(error, sdk.APIError):
         return None
     status = getattr(error, "status_code", None)
@@ -99,20 +99,21 @@ def translate(
     if status == 429 and "insufficient_quota" in (_body_field(error, "code"), _body_field(error, "type")):
         # OpenAI's "429" for an account out of credit: waiting does not help, paying does.
         return PermanentError(f"{provider} says the account has no credit left (429 insufficient_quota): check billing")
+    # Whether the task retries is the engine's call and shown with the task's state, not in the message.
     if status == 429:
-        return TransientError(f"{provider} is busy (429: too many requests); will retry")
+        return TransientError(f"{provider} is busy (429: too many requests)", retry_after=retry_after(error))
     if isinstance(status, int) and status >= 500:
-        return TransientError(f"{provider} had a server error ({status}); will retry")
+        return TransientError(f"{provider} had a server error ({status})", retry_after=retry_after(error))
     if status in (401, 403):
         return PermanentError(f"The API key was rejected by {provider} ({status}): check it in Settings")
     if status == 404:
         return PermanentError(f"Model '{model}' not found at {base_url}: check the model name and base URL in Settings")
     if status == 408:
-        return TransientError(f"{provider} timed out on its side (408); will retry")
+        return TransientError(f"{provider} timed out on its side (408)", retry_after=retry_after(error))
     if status is None or status < 400:
         # An error reported inside a stream that had already started (status 200).
         if _body_field(error, "type") in TRANSIENT_TYPES or status is None:
-            return TransientError(f"{provider} stopped mid-answer ({said}); will retry")
+            return TransientError(f"{provider} stopped mid-answer ({said})")
         return PermanentError(f"{provider} stopped mid-answer: {said}")
     return PermanentError(f"{provider} refused the request ({status}): {said}")
 

@@ -168,10 +168,11 @@ def _research(inputs: Mapping[str, Any]) -> str:
 
 
 DRAFTERS: dict[str, Callable[[Mapping[str, Any]], str]] = {
-    "cover-letter": _cover_letter,
-    "cv": _cv,
+    # Keyed by the task kind the request is written for (`Request.purpose`).
+    "generate-cover-letter": _cover_letter,
+    "generate-cv": _cv,
     "company-research": _research,
-    "evaluation-summary": _evaluation_summary,
+    "evaluate-job": _evaluation_summary,
 }
 
 

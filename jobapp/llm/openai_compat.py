@@ -23,11 +23,11 @@ from urllib.parse import urlsplit
 
 import openai
 
+from jobapp.errors import PermanentError
 from jobapp.llm.base import Completion, Request, Usage
 from jobapp.llm.config import ProviderConfig
 from jobapp.llm.errors import translated
 from jobapp.llm.pricing import estimate_tokens, priced
-from jobapp.tasks.errors import PermanentError
 
 OPENAI_URL = "https://api.openai.com/v1"
 # Local servers accept any key, but the SDK insists on one.

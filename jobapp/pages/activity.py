@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import reflex as rx
 
-from jobapp.components.layout import frame
 from jobapp.components.tasks import task_list
+from jobapp.pages._page import page
 from jobapp.state.board import Board
 from jobapp.state.task_actions import TaskActions
 
 
-@rx.page(route="/activity", title="Activity · jobapp", on_load=Board.watch)
+@page("/activity", "Activity")
 def activity() -> rx.Component:
-    return frame(
-        Board.indicator,
+    return rx.vstack(
         rx.heading("Background work", size="5"),
         rx.cond(TaskActions.notice != "", rx.callout(TaskActions.notice, id="task-notice")),
         rx.heading("Queued and running (" + Board.active_total.to_string() + ")", size="3"),
@@ -36,4 +35,6 @@ def activity() -> rx.Component:
             id="recent-tasks",
             width="100%",
         ),
+        spacing="5",
+        padding_y="1.5em",
     )

@@ -7,23 +7,22 @@ from typing import Any
 import reflex as rx
 
 from jobapp.components.badges import fit_badge, job_status_badge
-from jobapp.components.layout import frame
 from jobapp.components.links import backend_link
 from jobapp.components.tasks import task_list
 from jobapp.models import JobStatus
-from jobapp.state.board import Board
-from jobapp.state.job_channel import JobChannel
+from jobapp.pages._page import page
 from jobapp.state.job_page import JobPageState
+from jobapp.state.job_view import JobView
 from jobapp.state.task_actions import TaskActions
-from jobapp.work import cover_letter, cv, evaluate, research
+from jobapp.work import TaskKind, cover_letter, cv, evaluate, research
 
-job = JobChannel.job
-RUBRIC_COLUMNS = ("Dimension", "Weight", "Score", "Evidence", "Gaps")
+job = JobView.job
 
 
-def work_button(label: str, kind: str, busy_label: str, on_click, button_id: str) -> rx.Component:
+def work_button(label: str, kind: TaskKind, on_click, button_id: str) -> rx.Component:
     """A button for a task kind; disabled and saying so while that kind is queued or running."""
-    busy = JobChannel.active_kinds.contains(kind)
+    busy = JobView.active_kinds.contains(kind.name)
+    busy_label = f"{kind.label[:1].upper()}{kind.label[1:]} already queued"
     return rx.button(rx.cond(busy, busy_label, label), disabled=busy, on_click=on_click, id=button_id)
 
 
@@ -76,7 +75,7 @@ def evaluation() -> rx.Component:
                     rx.badge("Recommendation: " + job["recommendation"].to(str), size="2", id="recommendation"),
                 ),
                 rx.spacer(),
-                work_button("Evaluate", evaluate.KIND, "Evaluation already queued", JobPageState.evaluate, "evaluate"),
+                work_button("Evaluate", evaluate.KIND, JobPageState.evaluate, "evaluate"),
                 width="100%",
             ),
             rx.cond(
@@ -113,7 +112,7 @@ def evaluation() -> rx.Component:
 def streaming_text() -> rx.Component:
     """Text of running generation tasks as it is produced (only tabs on this job receive it)."""
     return rx.foreach(
-        JobChannel.streams,
+        JobView.streams,
         lambda item: rx.box(
             rx.text("Writing… (task #" + item[0].to(str) + ")", size="1", color_scheme="blue"),
             rx.text(item[1].to(str), white_space="pre-wrap", class_name="stream-text"),
@@ -161,12 +160,12 @@ def document_card(doc: rx.Var) -> rx.Component:
 
 
 def document_section(
-    title: str, document_kind: str, controls: list[rx.Component], button: rx.Component, section_id: str
+    title: str, kind: TaskKind, controls: list[rx.Component], button: rx.Component, section_id: str
 ) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(rx.heading(title, size="4"), rx.spacer(), *controls, button, width="100%", align="center"),
-            rx.foreach(JobChannel.documents[document_kind].to(list[dict[str, Any]]), document_card),
+            rx.foreach(JobView.documents[kind.document_kind].to(list[dict[str, Any]]), document_card),
             width="100%",
         ),
         width="100%",
@@ -177,12 +176,12 @@ def document_section(
 def cvs() -> rx.Component:
     return document_section(
         "Tailored CVs",
-        cv.DOCUMENT_KIND,
+        cv.KIND,
         [
             rx.select(list(cv.EMPHASES), value=JobPageState.emphasis, on_change=JobPageState.set_emphasis, size="1"),
             rx.select(list(cv.LENGTHS), value=JobPageState.cv_length, on_change=JobPageState.set_cv_length, size="1"),
         ],
-        work_button("Tailor CV", cv.KIND, "CV already queued", JobPageState.write_cv, "generate-cv"),
+        work_button("Tailor CV", cv.KIND, JobPageState.write_cv, "generate-cv"),
         "cvs",
     )
 
@@ -190,7 +189,7 @@ def cvs() -> rx.Component:
 def cover_letters() -> rx.Component:
     return document_section(
         "Cover letters",
-        cover_letter.DOCUMENT_KIND,
+        cover_letter.KIND,
         [
             rx.select(list(cover_letter.TONES), value=JobPageState.tone, on_change=JobPageState.set_tone, size="1"),
             rx.select(
@@ -198,11 +197,7 @@ def cover_letters() -> rx.Component:
             ),
         ],
         work_button(
-            "Generate cover letter",
-            cover_letter.KIND,
-            "Cover letter already queued",
-            JobPageState.write_cover_letter,
-            "generate-cover-letter",
+            "Generate cover letter", cover_letter.KIND, JobPageState.write_cover_letter, "generate-cover-letter"
         ),
         "cover-letters",
     )
@@ -211,7 +206,7 @@ def cover_letters() -> rx.Component:
 def research_briefs() -> rx.Component:
     return document_section(
         "Interview prep",
-        research.DOCUMENT_KIND,
+        research.KIND,
         [
             rx.input(
                 placeholder="Company website (optional)",
@@ -221,7 +216,7 @@ def research_briefs() -> rx.Component:
                 id="site-url",
             )
         ],
-        work_button("Research company", research.KIND, "Research already queued", JobPageState.research, "research"),
+        work_button("Research company", research.KIND, JobPageState.research, "research"),
         "research-briefs",
     )
 
@@ -233,7 +228,7 @@ def background_work() -> rx.Component:
             rx.cond(JobPageState.notice != "", rx.text(JobPageState.notice, size="2", id="job-notice")),
             rx.cond(TaskActions.notice != "", rx.text(TaskActions.notice, size="2", id="task-notice")),
             rx.box(
-                task_list(JobChannel.tasks, TaskActions.cancel, TaskActions.retry, empty="No background work yet."),
+                task_list(JobView.tasks, TaskActions.cancel, TaskActions.retry, empty="No background work yet."),
                 id="job-tasks",
                 width="100%",
             ),
@@ -250,15 +245,14 @@ def posting() -> rx.Component:
     )
 
 
-@rx.page(route="/jobs/[job_id]", title="Job · jobapp", on_load=[Board.watch, JobChannel.watch])
+@page("/jobs/[job_id]", "Job")
 def job_page() -> rx.Component:
-    return frame(
-        Board.indicator,
+    return rx.box(
         rx.cond(
-            JobChannel.missing,
+            JobView.missing,
             rx.callout("This job does not exist (it may have been deleted).", color_scheme="amber", id="job-missing"),
             rx.cond(
-                JobChannel.loaded,
+                JobView.loaded,
                 rx.vstack(
                     header(),
                     evaluation(),
@@ -273,4 +267,6 @@ def job_page() -> rx.Component:
                 rx.spinner(),
             ),
         ),
+        padding_y="1.5em",
+        width="100%",
     )

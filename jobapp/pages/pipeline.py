@@ -5,8 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from jobapp.components.badges import fit_badge, job_status_badge
-from jobapp.components.layout import frame
 from jobapp.models import JobStatus
+from jobapp.pages._page import page
 from jobapp.state.board import Board
 from jobapp.state.pipeline import PipelineState
 
@@ -100,12 +100,13 @@ def jobs_table() -> rx.Component:
     )
 
 
-@rx.page(route="/", title="Pipeline · jobapp", on_load=Board.watch)
+@page("/", "Pipeline")
 def pipeline() -> rx.Component:
-    return frame(
-        Board.indicator,
+    return rx.vstack(
         add_job_form(),
         rx.heading("Pipeline", size="5"),
         rx.text(", ".join(s.value for s in JobStatus), size="1", color_scheme="gray"),
         jobs_table(),
+        spacing="5",
+        padding_y="1.5em",
     )

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from jobapp.components.layout import frame
-from jobapp.state.board import Board
+from jobapp.pages._page import page
 from jobapp.state.settings import PROVIDER_KINDS, SettingsState
 
 UPLOAD_ID = "resume-upload"
@@ -126,6 +125,6 @@ def research_and_engine() -> rx.Component:
     )
 
 
-@rx.page(route="/settings", title="Settings · jobapp", on_load=[Board.watch, SettingsState.load])
+@page("/settings", "Settings", on_load=[SettingsState.load])
 def settings() -> rx.Component:
-    return frame(Board.indicator, profile(), provider(), research_and_engine())
+    return rx.vstack(profile(), provider(), research_and_engine(), spacing="5", padding_y="1.5em")

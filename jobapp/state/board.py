@@ -1,4 +1,9 @@
-"""The board: what every tab shows about background work and the pipeline, shared by all tabs."""
+"""The board: this tab's live view of the background work and the pipeline.
+
+Every page's `on_load` starts `Board.follow`, a background event that follows the live hub for as long as
+the tab stays on that page and connected to this worker (see `jobapp.state.follow`). It is the only writer
+of this state and of the job view, and takes the state's lock only to assign what changed.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,11 @@ from typing import Any
 
 import reflex as rx
 
-from jobapp.runtime import get_manager
-from jobapp.tasks import ViewRefresh
-
-# The shared token every tab links its Board to (no underscores: Reflex reserves them).
-BOARD_TOKEN = "board"
+from jobapp.state.follow import follow_tab
 
 
-class Board(rx.SharedState):
-    """Written only by the live publisher (jobapp.live); tabs link to it and render it."""
-
-    # Queued and running tasks, running first (task summaries plus "job_title"); the first 50.
+class Board(rx.State):
+    # Queued and running tasks, running first (task rows with "job_title"); the first 50.
     active: list[dict[str, Any]] = []
     # How many tasks are queued or running in all.
     active_total: int = 0
@@ -24,16 +23,12 @@ class Board(rx.SharedState):
     recent: list[dict[str, Any]] = []
     # Pipeline rows, newest job first.
     jobs: list[dict[str, Any]] = []
-    # Job id (as text) → what is being built for it, e.g. "evaluate 40% · cover letter queued".
+    # Job id (as text) → what is being built for it, e.g. "evaluation 40% · cover letter queued".
     job_activity: dict[str, str] = {}
     # The navigation indicator: "Building 3 items: evaluating #14 (+2 more)"; empty when idle.
     indicator: str = ""
-    # False until the publisher has filled the board (again, after Reflex expired an idle state).
-    filled: bool = False
 
-    @rx.event
-    async def watch(self):
-        """Link this tab to the board so every change is pushed to it."""
-        board = await self._link_to(BOARD_TOKEN)
-        if not board.filled:
-            get_manager().bus.publish(ViewRefresh())
+    @rx.event(background=True, supersedes=True)
+    async def follow(self):
+        """Keep this tab's view live until it leaves the page or disconnects (a newer call supersedes)."""
+        await follow_tab(self, Board)

@@ -1,16 +1,22 @@
-"""The job page's own state: which letter to write, and the page's buttons."""
+"""The job page's own state: the options of the next draft, and the page's buttons.
+
+The buttons are background events: they queue work (or change the job) off the event loop and take the
+state's lock only to show the answer, never across the database call.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import Any
 
 import reflex as rx
 
 from jobapp import jobs
 from jobapp.intake import validate_url
 from jobapp.runtime import get_manager
-from jobapp.state.job_channel import job_id_from_path
-from jobapp.tasks import JobGone
+from jobapp.state.job_view import job_id_from_path
+from jobapp.tasks import Enqueued, JobGone
 from jobapp.work import request_cover_letter, request_cv, request_evaluation, request_research
 
 
@@ -25,9 +31,6 @@ class JobPageState(rx.State):
     site_url: str = ""
     # The answer to this tab's last click ("Queued", "Already queued").
     notice: str = ""
-
-    def _job_id(self) -> int:
-        return job_id_from_path(self.router.url.path)
 
     @rx.event
     def set_tone(self, value: str):
@@ -49,48 +52,49 @@ class JobPageState(rx.State):
     def set_site_url(self, value: str):
         self.site_url = value
 
-    def _say(self, what: str, enqueued) -> None:
-        verb = "Queued" if enqueued.created else "Already queued"
-        self.notice = f"{verb}: {what} (task #{enqueued.task_id})."
+    async def _request(self, what: str, request: Callable[..., Enqueued], **options: Any) -> None:
+        job_id = job_id_from_path(self.router.url.path)
+        try:
+            enqueued = await asyncio.to_thread(request, get_manager(), job_id, **options)
+        except JobGone:
+            notice = "This job was deleted."
+        else:
+            verb = "Queued" if enqueued.created else "Already queued"
+            notice = f"{verb}: {what} (task #{enqueued.task_id})."
+        async with self:
+            self.notice = notice
 
-    @rx.event
+    @rx.event(background=True)
     async def evaluate(self):
         await self._request("evaluation", request_evaluation)
 
-    async def _request(self, what: str, request, *args, **kwargs) -> None:
-        try:
-            enqueued = await asyncio.to_thread(request, get_manager(), self._job_id(), *args, **kwargs)
-        except JobGone:
-            self.notice = "This job was deleted."
-            return
-        self._say(what, enqueued)
-
-    @rx.event
+    @rx.event(background=True)
     async def write_cover_letter(self):
-        await self._request(
-            f"{self.tone} {self.length} cover letter", request_cover_letter, tone=self.tone, length=self.length
-        )
+        tone, length = self.tone, self.length
+        await self._request(f"{tone} {length} cover letter", request_cover_letter, tone=tone, length=length)
 
-    @rx.event
+    @rx.event(background=True)
     async def write_cv(self):
-        await self._request(f"{self.emphasis} CV", request_cv, emphasis=self.emphasis, length=self.cv_length)
+        emphasis, length = self.emphasis, self.cv_length
+        await self._request(f"{emphasis} CV", request_cv, emphasis=emphasis, length=length)
 
-    @rx.event
+    @rx.event(background=True)
     async def research(self):
         site = self.site_url.strip()
         if site:
             try:
                 site = validate_url(site)
             except ValueError as error:
-                self.notice = str(error)
+                async with self:
+                    self.notice = str(error)
                 return
         await self._request("company research", request_research, site_url=site)
 
-    @rx.event
+    @rx.event(background=True)
     async def set_status(self, status: str):
-        await asyncio.to_thread(jobs.set_status, get_manager(), self._job_id(), status)
+        await asyncio.to_thread(jobs.set_status, get_manager(), job_id_from_path(self.router.url.path), status)
 
-    @rx.event
+    @rx.event(background=True)
     async def delete(self):
-        await asyncio.to_thread(jobs.delete_job, get_manager(), self._job_id())
+        await asyncio.to_thread(jobs.delete_job, get_manager(), job_id_from_path(self.router.url.path))
         return [rx.toast.info("Job deleted; its background work was cancelled."), rx.redirect("/")]

@@ -1,4 +1,5 @@
-"""The pipeline page's own state: the add-a-job form and status changes."""
+"""The pipeline page's own state: the add-a-job forms (background events: the database work runs off the
+event loop, and the lock is taken only to clear the form or show what is wrong)."""
 
 from __future__ import annotations
 
@@ -22,8 +23,6 @@ class PipelineState(rx.State):
     form_error: str = ""
     # A posting's URL, for the add-by-URL form.
     posting_url: str = ""
-    # Pipeline filter: "All" or a job status.
-    status_filter: str = "All"
 
     @rx.event
     def set_title(self, value: str):
@@ -49,44 +48,39 @@ class PipelineState(rx.State):
     def set_posting_url(self, value: str):
         self.posting_url = value
 
-    @rx.event
+    @rx.event(background=True)
     async def add_from_url(self):
         """A placeholder job appears at once; the page is fetched and read in the background."""
         try:
             job_id, created = await asyncio.to_thread(jobs.add_job_from_url, get_manager(), self.posting_url)
         except jobs.JobInputError as error:
-            self.form_error = str(error)
+            async with self:
+                self.form_error = str(error)
             return
-        self.posting_url = self.form_error = ""
+        async with self:
+            self.posting_url = self.form_error = ""
         if not created:
             return rx.toast.info(f"That posting is already in your pipeline (job #{job_id}).")
         return rx.toast.success(f"Job #{job_id} added; reading the posting.")
 
-    @rx.event
-    def set_status_filter(self, value: str):
-        self.status_filter = value
-
-    @rx.event
+    @rx.event(background=True)
     async def add_job(self):
         """Save the pasted posting and queue its evaluation; returns before any work runs."""
         manager = get_manager()
+        form = {
+            "title": self.title,
+            "company": self.company,
+            "location": self.location,
+            "url": self.url,
+            "description": self.description,
+        }
         try:
-            job_id = await asyncio.to_thread(
-                jobs.add_job,
-                manager,
-                title=self.title,
-                company=self.company,
-                location=self.location,
-                url=self.url,
-                description=self.description,
-            )
+            job_id = await asyncio.to_thread(jobs.add_job, manager, **form)
         except jobs.JobInputError as error:
-            self.form_error = str(error)
+            async with self:
+                self.form_error = str(error)
             return
         await asyncio.to_thread(request_evaluation, manager, job_id)
-        self.title = self.company = self.location = self.url = self.description = self.form_error = ""
+        async with self:
+            self.title = self.company = self.location = self.url = self.description = self.form_error = ""
         return rx.toast.success(f"Job #{job_id} added; evaluation queued.")
-
-    @rx.event
-    async def set_job_status(self, job_id: int, status: str):
-        await asyncio.to_thread(jobs.set_status, get_manager(), int(job_id), status)

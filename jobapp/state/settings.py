@@ -147,7 +147,8 @@ class SettingsState(rx.State):
             self.provider_message = str(error)
             return
         self.provider_key, self.provider_key_masked = "", masked
-        self.provider_message = "Saved. New tasks use this provider."
+        # Tasks keep the provider they were queued with (it is part of what makes them the same work).
+        self.provider_message = "Saved. Tasks you queue from now on use this provider; queued ones keep theirs."
 
     @rx.event
     async def set_research_fetch_sites(self, value: bool):

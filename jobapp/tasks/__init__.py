@@ -1,13 +1,15 @@
-"""The task engine: durable background work with dedupe, leases, retries and live events.
+"""The task engine: durable background work with dedupe, leases, retries, deployment-wide caps and events.
 
 Framework-free (no Reflex imports) so it runs and is tested on its own.
 """
 
 from jobapp.tasks.context import Handler, Outcome, TaskContext
 from jobapp.tasks.errors import AlreadyEnqueued, JobGone, PermanentError, TransientError
-from jobapp.tasks.events import EventBus, JobChanged, TaskChanged, TextStreamed, ViewRefresh
+from jobapp.tasks.events import EventBus, ProgressTick, TaskChanged, TextStreamed
+from jobapp.tasks.limits import Limits
 from jobapp.tasks.manager import ClaimedTask, Enqueued, NewTask, TaskManager
 from jobapp.tasks.runner import Runner, RunnerConfig
+from jobapp.tasks.summary import TaskSummary
 
 __all__ = [
     "AlreadyEnqueued",
@@ -15,17 +17,18 @@ __all__ = [
     "Enqueued",
     "EventBus",
     "Handler",
-    "JobChanged",
     "JobGone",
+    "Limits",
     "NewTask",
     "Outcome",
     "PermanentError",
+    "ProgressTick",
     "Runner",
     "RunnerConfig",
     "TaskChanged",
     "TaskContext",
     "TaskManager",
+    "TaskSummary",
     "TextStreamed",
     "TransientError",
-    "ViewRefresh",
 ]

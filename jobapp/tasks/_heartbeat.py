@@ -1,32 +1,35 @@
-"""Renews the leases of this runner's tasks and relays cancel requests made in other processes."""
+"""Renews the leases of this runner's tasks and relays cancel requests that reached no event."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from jobapp.tasks._loop import PeriodicLoop
-
-if TYPE_CHECKING:
-    from jobapp.tasks.runner import Runner
+from jobapp.tasks.manager import HeartbeatResult, TaskManager
 
 
 class Heartbeat(PeriodicLoop):
     name = "heartbeat"
 
-    def __init__(self, runner: Runner) -> None:
+    def __init__(
+        self,
+        manager: TaskManager,
+        worker_id: str,
+        *,
+        lease_seconds: float,
+        on_beat: Callable[[float, HeartbeatResult], None],
+    ) -> None:
         # Three beats per lease: one missed beat never costs a task its lease.
-        super().__init__(runner.config.lease_seconds / 3)
-        self.runner = runner
+        super().__init__(lease_seconds / 3)
+        self.manager = manager
+        self.worker_id = worker_id
+        self.lease_seconds = lease_seconds
+        # Told when the beat started (event-loop time) and what this worker still holds: the runner stops
+        # the tasks someone cancelled and those rescued elsewhere.
+        self.on_beat = on_beat
 
     async def tick(self) -> None:
-        runner = self.runner
         started = asyncio.get_running_loop().time()
-        beat = await asyncio.to_thread(
-            runner.manager.heartbeat, runner.worker_id, lease_seconds=runner.config.lease_seconds
-        )
-        for task_id in beat.cancel:
-            runner.stop_task(task_id, lost=False)
-        # A task claimed before this beat but no longer held was rescued elsewhere: stop, write nothing.
-        for task_id in runner.claimed_before(started) - beat.held:
-            runner.stop_task(task_id, lost=True)
+        beat = await asyncio.to_thread(self.manager.heartbeat, self.worker_id, lease_seconds=self.lease_seconds)
+        self.on_beat(started, beat)

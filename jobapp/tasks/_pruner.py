@@ -1,4 +1,4 @@
-"""Deletes finished tasks past their retention (failed ones are kept longer)."""
+"""Deletes finished tasks past their retention (failed ones are kept longer), as Settings say now."""
 
 from __future__ import annotations
 
@@ -15,18 +15,17 @@ logger = logging.getLogger("jobapp.tasks")
 class Pruner(PeriodicLoop):
     name = "pruner"
 
-    def __init__(
-        self, manager: TaskManager, *, keep_finished: timedelta, keep_failed: timedelta, keep_max: int
-    ) -> None:
-        super().__init__(interval=3600)
+    def __init__(self, manager: TaskManager, *, interval: float = 3600) -> None:
+        super().__init__(interval)
         self.manager = manager
-        self.keep_finished = keep_finished
-        self.keep_failed = keep_failed
-        self.keep_max = keep_max
 
     async def tick(self) -> None:
+        limits = await asyncio.to_thread(self.manager.limits)
         pruned = await asyncio.to_thread(
-            self.manager.prune, keep_finished=self.keep_finished, keep_failed=self.keep_failed, keep_max=self.keep_max
+            self.manager.prune,
+            keep_finished=timedelta(days=limits.keep_finished_days),
+            keep_failed=timedelta(days=limits.keep_failed_days),
+            keep_max=limits.keep_finished_max,
         )
         if pruned:
             logger.info("pruned %d finished task(s)", pruned)

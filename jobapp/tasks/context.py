@@ -1,25 +1,29 @@
-"""What a handler gets: its task, throttled progress reporting, live text streaming, DB access."""
+"""What a handler gets: its task, progress reporting, live text streaming, database reads.
+
+Progress costs no transaction of its own: it is pushed live at most every `PUSH_INTERVAL` per task
+(`ProgressTick`) and handed to the runner's progress writer, which writes the latest value of every running
+task once a second. A crash loses at most that second of progress, never a result.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from jobapp.tasks.events import TaskChanged, TextStreamed
-from jobapp.tasks.manager import ClaimedTask, NewTask, TaskManager
+from jobapp.models import utcnow
+from jobapp.tasks.events import EventBus, ProgressTick, TextStreamed
+from jobapp.tasks.manager import ClaimedTask, NewTask
 
 R = TypeVar("R")
 
-# Live pushes per task at most every 0.1 s (DESIGN: ≤ 10/s); database writes of progress at most
-# every second, so 200 tasks reporting progress do not turn into thousands of SQLite commits.
+# Live pushes per task at most every 0.1 s (DESIGN: ≤ 10/s).
 PUSH_INTERVAL = 0.1
-PERSIST_INTERVAL = 1.0
 
 
 @dataclass
@@ -30,57 +34,54 @@ class Outcome:
     apply: Callable[[Session], None] | None = None  # domain writes (job, documents, …)
     follow_ups: list[NewTask] = field(default_factory=list)  # chained tasks
     usage: dict[str, Any] | None = None
-    provider: str | None = None
+    provider: str | None = None  # who did the work ("OpenAI", "offline drafter", …)
+    model: str | None = None
+
+
+class ProgressSink(Protocol):
+    """Where the latest progress of a running task goes to be written (the runner's progress writer)."""
+
+    def note(self, task_id: int, progress: int, label: str, stages: Sequence[dict[str, Any]]) -> None: ...
 
 
 class TaskContext:
-    def __init__(self, task: ClaimedTask, manager: TaskManager, worker_id: str) -> None:
+    def __init__(self, task: ClaimedTask, engine: Engine, bus: EventBus, progress: ProgressSink) -> None:
         self.task = task
-        self._manager = manager
-        self._worker_id = worker_id
+        self._engine = engine
+        self._bus = bus
+        self._sink = progress
+        # The stage log: earlier attempts' entries, then this attempt's ("at", "label", "attempt").
+        self.stages: list[dict[str, Any]] = list(task.stages)
         self._last_push = 0.0
-        self._last_persist = 0.0
         self._text = ""
+        self._text_pushed = 0  # how much of the text browsers have been sent
         self._last_text_push = 0.0
-        self._writes: set[asyncio.Task[bool]] = set()  # background progress writes in flight
 
     async def progress(self, percent: int, label: str, *, stage: bool = False) -> None:
-        """Report progress and wait until it is recorded. A stage is always persisted and logged."""
-        if persist := self._throttle(percent, label, force=stage):
-            await asyncio.to_thread(persist, stage)
+        """Report progress; a stage also goes into the task's stage log. Never waits for the database."""
+        self.report(percent, label, stage=stage)
+        await asyncio.sleep(0)  # a point where a cancel request lands
 
-    def report(self, percent: int, label: str) -> None:
-        """Report progress from synchronous code (e.g. a streaming callback); persisted in the background."""
-        if persist := self._throttle(percent, label, force=False):
-            write = asyncio.create_task(asyncio.to_thread(persist, False))
-            self._writes.add(write)
-            write.add_done_callback(self._writes.discard)
-
-    def _throttle(self, percent: int, label: str, *, force: bool) -> Callable[[bool], bool] | None:
-        """Push live at most every PUSH_INTERVAL; return a database write when one is due."""
-        now = time.monotonic()
+    def report(self, percent: int, label: str, *, stage: bool = False) -> None:
+        """Report progress from synchronous code (a streaming callback, say)."""
         percent = max(0, min(99, int(percent)))
-        if force or now - self._last_persist >= PERSIST_INTERVAL:
-            self._last_persist = self._last_push = now
-            return lambda stage: self._manager.progress(
-                self.task.id, self._worker_id, progress=percent, label=label, stage=stage
-            )
-        if now - self._last_push >= PUSH_INTERVAL:
+        label = label[:300]
+        if stage:
+            self.stages.append({"at": utcnow().isoformat(), "label": label, "attempt": self.task.attempt})
+        self._sink.note(self.task.id, percent, label, self.stages)
+        now = time.monotonic()
+        if stage or now - self._last_push >= PUSH_INTERVAL:
             self._last_push = now
-            self._manager.bus.publish(
-                TaskChanged(
-                    {"id": self.task.id, "job_id": self.task.job_id, "progress": percent, "progress_label": label}
-                )
-            )
-        return None
+            self._bus.publish(ProgressTick(self.task.id, self.task.job_id, percent, label))
 
     def stream(self, delta: str, *, flush: bool = False) -> None:
         """Append generated text; pushed live (throttled), never persisted until completion."""
         self._text += delta
         now = time.monotonic()
-        if flush or now - self._last_text_push >= PUSH_INTERVAL:
+        if len(self._text) > self._text_pushed and (flush or now - self._last_text_push >= PUSH_INTERVAL):
             self._last_text_push = now
-            self._manager.bus.publish(TextStreamed(self.task.id, self.task.job_id, self._text))
+            start, self._text_pushed = self._text_pushed, len(self._text)
+            self._bus.publish(TextStreamed(self.task.id, self.task.job_id, start, self._text[start:]))
 
     @property
     def text(self) -> str:
@@ -88,14 +89,14 @@ class TaskContext:
 
     @property
     def engine(self) -> Engine:
-        """The database this task lives in (for follow-ups that read settings)."""
-        return self._manager.engine
+        """The database this task lives in."""
+        return self._engine
 
     async def read(self, fn: Callable[[Session], R]) -> R:
         """Run a read against the database off the event loop."""
 
         def run() -> R:
-            with Session(self._manager.engine, expire_on_commit=False) as s:
+            with Session(self._engine, expire_on_commit=False) as s:
                 return fn(s)
 
         return await asyncio.to_thread(run)

@@ -1,20 +1,8 @@
-"""Errors a handler raises to steer the engine, and the domain exception of dedupe."""
+"""The engine's error vocabulary: the shared errors (`jobapp.errors`) plus the domain exception of dedupe."""
 
 from __future__ import annotations
 
-import asyncio
-
-
-class TransientError(Exception):
-    """Worth another try later: a timeout, a 429, a 5xx, a dropped connection."""
-
-
-class PermanentError(Exception):
-    """Another try would fail the same way: bad input, bad credentials, unknown model."""
-
-
-class JobGone(Exception):
-    """The task's job was deleted while the task waited or ran; the task ends quietly."""
+from jobapp.errors import JobGone, PermanentError, TransientError, describe, is_transient, retry_after
 
 
 class AlreadyEnqueued(Exception):
@@ -25,25 +13,4 @@ class AlreadyEnqueued(Exception):
         self.task_id = task_id
 
 
-def is_transient(error: BaseException) -> bool:
-    """Classify an exception: transient ones are retried with backoff, the rest fail at once."""
-    if isinstance(error, TransientError | TimeoutError | asyncio.TimeoutError | ConnectionError):
-        return True
-    # httpx and the official SDKs are optional at this layer: classify by their status codes.
-    status = getattr(error, "status_code", None)
-    if status is None:
-        status = getattr(getattr(error, "response", None), "status_code", None)
-    if isinstance(status, int):
-        return status == 429 or status >= 500
-    name = type(error).__name__
-    return name in {"ConnectError", "ReadTimeout", "ConnectTimeout", "APIConnectionError", "APITimeoutError"}
-
-
-def describe(error: BaseException) -> str:
-    """A one-line message a person can read."""
-    text = str(error).strip()
-    if isinstance(error, TransientError | PermanentError):
-        return text or type(error).__name__
-    if isinstance(error, TimeoutError | asyncio.TimeoutError) and not text:
-        return "Timed out"
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+__all__ = ["AlreadyEnqueued", "JobGone", "PermanentError", "TransientError", "describe", "is_transient", "retry_after"]

@@ -1,80 +1,104 @@
-"""The in-process event bus between the engine and whoever shows its work.
+"""The engine's events, and the in-process bus that carries them to whoever shows the work.
 
-The engine publishes after each committed change (and for unpersisted progress and streamed text);
-the live layer subscribes. Publishing is thread-safe because the manager's verbs run in worker threads.
+- `TaskChanged`: a task's summary after a committed change (published after the commit, never before).
+- `ProgressTick`: a running task's progress between persisted writes (pushed live, written in batches).
+- `TextStreamed`: a piece of generated text (never persisted until the task completes).
+
+The bus fans every published object out to asyncio queues; it is thread-safe because the manager's verbs
+run in worker threads. Other layers publish their own event types on the same bus (the live layer's job
+changes, for instance); the cross-process feed (`jobapp.tasks.feed`) relays the bus between processes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from jobapp.tasks.summary import TaskSummary
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class TaskChanged:
-    """A task's summary after a change: what lists, badges and indicators need."""
+    """A task after a committed change."""
 
-    task: dict[str, Any]
+    task: TaskSummary
 
 
-@dataclass(frozen=True)
-class TextStreamed:
-    """More generated text for a running task (never persisted until the task completes)."""
+@dataclass(frozen=True, slots=True)
+class ProgressTick:
+    """A running task's progress, reported faster than it is written (at most 10 a second per task)."""
 
     task_id: int
     job_id: int | None
-    text: str  # the whole text so far, so a late subscriber needs no history
+    progress: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class TextStreamed:
+    """Generated text of a running task: `text` continues the task's text at character offset `start`."""
+
+    task_id: int
+    job_id: int | None
+    start: int
+    text: str
 
 
 @dataclass(frozen=True)
-class JobChanged:
-    """A job row changed (or was deleted) outside a task: re-read it once and push it."""
-
-    job_id: int
-    deleted: bool = False
-
-
-@dataclass(frozen=True)
-class ViewRefresh:
-    """A view found its shared state empty (Reflex expires idle states): push it in full again."""
-
-
-Event = TaskChanged | TextStreamed | JobChanged | ViewRefresh
+class _Subscriber:
+    loop: asyncio.AbstractEventLoop
+    queue: asyncio.Queue[Any]
+    local_only: bool  # only events published in this process (the feed relay, which sends them out)
 
 
 @dataclass
 class EventBus:
     """Fan-out of events to asyncio queues, callable from any thread."""
 
-    _subscribers: list[tuple[asyncio.AbstractEventLoop, asyncio.Queue[Event]]] = field(default_factory=list)
+    _subscribers: list[_Subscriber] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    # Text generated so far per running task, for tabs that open the page mid-stream.
-    _texts: dict[int, str] = field(default_factory=dict)
 
-    def subscribe(self) -> asyncio.Queue[Event]:
-        queue: asyncio.Queue[Event] = asyncio.Queue()
+    def subscribe(self, *, local_only: bool = False) -> asyncio.Queue[Any]:
+        queue: asyncio.Queue[Any] = asyncio.Queue()
         with self._lock:
-            self._subscribers.append((asyncio.get_running_loop(), queue))
+            self._subscribers.append(_Subscriber(asyncio.get_running_loop(), queue, local_only))
         return queue
 
-    def unsubscribe(self, queue: asyncio.Queue[Event]) -> None:
+    def unsubscribe(self, queue: asyncio.Queue[Any]) -> None:
         with self._lock:
-            self._subscribers = [(loop, q) for loop, q in self._subscribers if q is not queue]
+            self._subscribers = [s for s in self._subscribers if s.queue is not queue]
 
-    def publish(self, event: Event) -> None:
-        if isinstance(event, TextStreamed):
-            self._texts[event.task_id] = event.text
-        elif isinstance(event, TaskChanged) and event.task.get("status") in ("completed", "failed", "cancelled"):
-            self._texts.pop(event.task["id"], None)
+    def publish(self, event: Any) -> None:
+        self.publish_many((event,))
+
+    def publish_many(self, events: Iterable[Any], *, remote: bool = False) -> None:
+        """Publish several events with one hand-over per subscriber (a group commit's summaries).
+
+        `remote`: the events happened in another process and came through the feed.
+        """
+        batch = list(events)
+        if not batch:
+            return
         with self._lock:
-            subscribers = list(self._subscribers)
-        for loop, queue in subscribers:
+            subscribers = [s for s in self._subscribers if not (remote and s.local_only)]
+        for subscriber in subscribers:
+            loop, queue = subscriber.loop, subscriber.queue
             if loop.is_closed():
                 continue
-            loop.call_soon_threadsafe(queue.put_nowait, event)
+            try:
+                running = asyncio.get_running_loop()
+            except RuntimeError:
+                running = None
+            if running is loop:
+                for event in batch:
+                    queue.put_nowait(event)
+            else:
+                loop.call_soon_threadsafe(_put_all, queue, batch)
 
-    def text(self, task_id: int) -> str | None:
-        """The text streamed so far by a running task, if any."""
-        return self._texts.get(task_id)
+
+def _put_all(queue: asyncio.Queue[Any], events: list[Any]) -> None:
+    for event in events:
+        queue.put_nowait(event)

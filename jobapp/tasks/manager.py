@@ -1,14 +1,22 @@
 """Every task-lifecycle verb, and the only code that writes task rows.
 
-Verbs: enqueue, claim, heartbeat, progress, complete, fail, mark_cancelled, cancel, retry, requeue,
-rescue, prune, delete_job. Each transition is guarded (`WHERE status = … AND worker_id = …`); a guard
-that matches no row means the caller lost the task (cancelled, rescued elsewhere) and must stop.
+Verbs: enqueue, claim, heartbeat, save_progress, complete_many, fail, mark_cancelled, cancel, retry,
+delete_job, requeue, rescue, prune. Each transition is guarded (`WHERE status = … AND worker_id = …`); a guard
+that matches no row means the caller lost the task (cancelled, rescued elsewhere) and must stop. The columns
+a transition into each status sets are defined once (`_landing`), and every statement is built once, at
+import, and only bound and executed per call.
 
-The verbs are synchronous and short; the asyncio runner calls them through `asyncio.to_thread`.
-After each commit the manager publishes a `TaskChanged` summary on the event bus.
+The verbs are synchronous and short; the asyncio runner calls them through `asyncio.to_thread`, batching
+where it can: one claim fills every free slot, one transaction completes every task that finished in the
+same few milliseconds (group commit), and progress is written once a second for all running tasks.
+After each commit the manager publishes `TaskChanged` summaries on the event bus — never before.
+
+Caps hold for the whole deployment: a claim counts the running rows of every worker inside its own
+transaction (serialized by SQLite's write lock, or by a PostgreSQL advisory lock) and never starts more
+than the limits in force allow (`jobapp.tasks.limits`).
 
 Known failure mode (as in Oban's Lifeline): a worker that is alive but cannot reach the database for
-longer than its lease has its tasks rescued and run again elsewhere; its own late `complete` is then
+longer than its lease has its tasks rescued and run again elsewhere; its own late completion is then
 refused by the guard, so results are written once, but the handler's side effects ran twice.
 """
 
@@ -16,13 +24,13 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Row, delete, insert, select, update
+from sqlalchemy import Connection, Engine, Row, bindparam, delete, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -31,47 +39,24 @@ from jobapp.models import ACTIVE_STATUSES, FINISHED_STATUSES, Job, Task, TaskSta
 from jobapp.tasks import retry as retry_policy
 from jobapp.tasks.errors import AlreadyEnqueued, JobGone
 from jobapp.tasks.events import EventBus, TaskChanged
+from jobapp.tasks.limits import Limits, read_limits
+from jobapp.tasks.summary import SUMMARY_COLUMNS, TaskSummary
 
 T = Task.__table__.c  # type: ignore[attr-defined]
 TASK_TABLE = Task.__table__  # type: ignore[attr-defined]
+QUEUED, RUNNING = TaskStatus.QUEUED, TaskStatus.RUNNING
+COMPLETED, FAILED, CANCELLED = TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED
 
-# What a list, a badge or the navigation indicator needs; never the payload or result.
-SUMMARY_COLUMNS = (
-    T.id,
-    T.kind,
-    T.status,
-    T.job_id,
-    T.priority,
-    T.attempt,
-    T.max_attempts,
-    T.progress,
-    T.progress_label,
-    T.error,
-    T.cancel_requested,
-    T.provider,
-    T.usage,
-    T.created_at,
-    T.updated_at,
-    T.started_at,
-    T.finished_at,
-    T.run_after,
-)
-
-
-def summarize(row: Row) -> dict[str, Any]:
-    """A JSON-ready summary of a task row selected with SUMMARY_COLUMNS."""
-    out = dict(row._mapping)
-    for key, value in out.items():
-        if isinstance(value, datetime):
-            out[key] = value.isoformat()
-    return out
+# One PostgreSQL advisory lock serializes claims across workers, so the running rows a claim counts
+# against the caps cannot change under it ("jobapp" in ASCII).
+CLAIM_LOCK = 0x6A6F62617070
 
 
 @dataclass(frozen=True)
 class Enqueued:
     task_id: int
     created: bool  # False: an active task already held the dedupe key; this is that task
-    task: dict[str, Any]
+    task: TaskSummary
 
 
 @dataclass(frozen=True)
@@ -83,7 +68,7 @@ class NewTask:
     payload: dict[str, Any] = field(default_factory=dict)
     dedupe_key: str | None = None
     priority: int = 0
-    max_attempts: int = 3
+    max_attempts: int = 8
 
 
 @dataclass(frozen=True)
@@ -96,6 +81,31 @@ class ClaimedTask:
     payload: dict[str, Any]
     attempt: int
     max_attempts: int
+    stages: tuple[dict[str, Any], ...] = ()  # the stage log so far (earlier attempts included)
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A handler's result, waiting to be written by `complete_many`."""
+
+    task_id: int
+    result: dict[str, Any]
+    apply: Callable[[Session], None] | None = None  # domain writes, in the completing transaction
+    follow_ups: Sequence[NewTask] = ()
+    usage: dict[str, Any] | None = None
+    provider: str | None = None
+    model: str | None = None
+    stages: Sequence[dict[str, Any]] | None = None  # the stage log to keep (None: leave it)
+
+
+@dataclass(frozen=True)
+class ProgressWrite:
+    """The latest progress of one running task, written in a batch by `save_progress`."""
+
+    task_id: int
+    progress: int
+    label: str
+    stages: Sequence[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -104,8 +114,206 @@ class HeartbeatResult:
     cancel: set[int]  # of those, the ones a person asked to cancel
 
 
+# -- statements, built once ---------------------------------------------------------------------------
+
+_NOW = bindparam("now", type_=T.updated_at.type)
+_ME = bindparam("me", type_=T.worker_id.type)
+_ID = bindparam("task_id", type_=T.id.type)
+
+
+def _landing(status: TaskStatus, label: Any) -> dict[str, Any]:
+    """The columns every transition into `status` sets: one definition, so no two verbs can disagree
+    about what a finished, cancelled or re-queued task looks like."""
+    landing = {
+        "status": status,
+        "updated_at": _NOW,
+        "lease_expires_at": None,  # nobody holds a task that is waiting or finished
+        "progress_label": label,
+        "version": T.version + 1,
+    }
+    if status in FINISHED_STATUSES:
+        return landing | {"finished_at": _NOW}  # worker_id stays: the worker that last held it
+    if status == QUEUED:
+        return landing | {"finished_at": None, "worker_id": None}
+    raise ValueError(f"{status} is not a landing status (claim moves tasks to running)")
+
+
+def _held_by_me(*statuses: TaskStatus) -> tuple[Any, ...]:
+    return (T.id == _ID, T.status.in_(statuses) if len(statuses) > 1 else T.status == statuses[0], T.worker_id == _ME)
+
+
+_INSERT = insert(TASK_TABLE).returning(*SUMMARY_COLUMNS)
+
+
+def _insert_values(new: NewTask, now: datetime) -> dict[str, Any]:
+    return {
+        "kind": new.kind,
+        "status": QUEUED,
+        "job_id": new.job_id,
+        "dedupe_key": new.dedupe_key,
+        "priority": new.priority,
+        "payload": new.payload,
+        "max_attempts": new.max_attempts,
+        "errors": [],
+        "stages": [],
+        "attempt": 0,
+        "crashes": 0,
+        "progress": 0,
+        "progress_label": "Queued",
+        "cancel_requested": False,
+        "job_deleted": False,
+        "created_at": now,
+        "updated_at": now,
+        "run_after": now,
+        "version": 0,
+    }
+
+
+_ACTIVE_WITH_KEY = select(*SUMMARY_COLUMNS).where(
+    T.dedupe_key == bindparam("key"), T.status.in_(ACTIVE_STATUSES), T.cancel_requested.is_(False)
+)
+_RUNNING_BY_KIND = select(T.kind, func.count()).where(T.status == RUNNING).group_by(T.kind)
+_CLAIM_CANDIDATES = (
+    select(T.id, T.kind)
+    .where(T.status == QUEUED, T.run_after <= _NOW, T.kind.not_in(bindparam("full", expanding=True)))
+    .order_by(T.priority, T.id)
+    .limit(bindparam("scan"))
+)
+_CLAIM = (
+    update(TASK_TABLE)
+    .where(T.id.in_(bindparam("chosen", expanding=True)), T.status == QUEUED)
+    .values(
+        status=RUNNING,
+        worker_id=_ME,
+        attempt=T.attempt + 1,
+        started_at=_NOW,
+        updated_at=_NOW,
+        heartbeat_at=_NOW,
+        progress=0,
+        progress_label="Starting",
+        lease_expires_at=bindparam("lease", type_=T.lease_expires_at.type),
+        version=T.version + 1,
+    )
+    .returning(*SUMMARY_COLUMNS, T.payload, T.stages)
+)
+_HEARTBEAT = (
+    update(TASK_TABLE)
+    .where(T.worker_id == _ME, T.status == RUNNING)
+    .values(heartbeat_at=_NOW, lease_expires_at=bindparam("lease", type_=T.lease_expires_at.type))
+    .returning(T.id, T.cancel_requested)
+)
+_SAVE_PROGRESS = (
+    update(TASK_TABLE)
+    .where(T.id == bindparam("p_id"), T.status == RUNNING, T.worker_id == _ME)
+    .values(
+        progress=bindparam("p_progress"),
+        progress_label=bindparam("p_label"),
+        stages=bindparam("p_stages", type_=T.stages.type),
+        updated_at=_NOW,
+    )
+)
+_COMPLETE = (
+    update(TASK_TABLE)
+    .where(*_held_by_me(RUNNING))
+    .values(
+        _landing(COMPLETED, "Done")
+        | {
+            "result": bindparam("p_result", type_=T.result.type),
+            "progress": 100,
+            "error": None,
+            "usage": bindparam("p_usage", type_=T.usage.type),
+            "provider": bindparam("p_provider", type_=T.provider.type),
+            "model": bindparam("p_model", type_=T.model.type),
+        }
+    )
+    .returning(*SUMMARY_COLUMNS)
+)
+_SET_STAGES = update(TASK_TABLE).where(T.id == _ID).values(stages=bindparam("p_stages", type_=T.stages.type))
+_FAIL_READ = select(T.attempt, T.max_attempts, T.errors, T.cancel_requested).where(*_held_by_me(RUNNING))
+_MARK_CANCELLED = (
+    update(TASK_TABLE)
+    .where(*_held_by_me(RUNNING))
+    .values(_landing(CANCELLED, bindparam("p_label")))
+    .returning(*SUMMARY_COLUMNS)
+)
+_RETRY = (
+    update(TASK_TABLE)
+    .where(T.id == _ID, T.status.in_((FAILED, CANCELLED)), T.job_deleted.is_(False))
+    .values(
+        _landing(QUEUED, "Queued (retry)")
+        | {
+            "attempt": 0,
+            "crashes": 0,
+            "run_after": _NOW,
+            "started_at": None,
+            "cancel_requested": False,
+            "progress": 0,
+            "result": None,
+            "error": None,
+        }
+    )
+    .returning(*SUMMARY_COLUMNS)
+)
+_REQUEUE_CANCELLED = (
+    update(TASK_TABLE)
+    .where(T.worker_id == _ME, T.status == RUNNING, T.cancel_requested.is_(True))
+    .values(_landing(CANCELLED, "Cancelled"))
+    .returning(*SUMMARY_COLUMNS)
+)
+_REQUEUE = (
+    update(TASK_TABLE)
+    .where(T.worker_id == _ME, T.status == RUNNING)
+    .values(_landing(QUEUED, "Queued (server restarted)") | {"run_after": _NOW, "attempt": T.attempt - 1})
+    .returning(*SUMMARY_COLUMNS)
+)
+_STALE = select(T.id, T.attempt, T.crashes, T.errors, T.cancel_requested, T.worker_id).where(
+    T.status == RUNNING, T.lease_expires_at < _NOW
+)
+
+
+def _rescue(status: TaskStatus, label: str) -> Any:
+    # The crashed try does not count as an attempt: the crash is counted apart.
+    values = _landing(status, label) | {
+        "errors": bindparam("p_errors", type_=T.errors.type),
+        "attempt": T.attempt - 1,
+        "crashes": T.crashes + 1,
+    }
+    if status == QUEUED:
+        values["run_after"] = _NOW
+    if status == FAILED:
+        values["error"] = bindparam("p_error")
+    return (
+        update(TASK_TABLE)
+        .where(T.id == _ID, T.status == RUNNING, T.lease_expires_at < _NOW)
+        .values(values)
+        .returning(*SUMMARY_COLUMNS)
+    )
+
+
+_RESCUE = {status: _rescue(status, label) for status, label in ((QUEUED, "Queued (rescued)"), (FAILED, "Failed"))}
+_RESCUE[CANCELLED] = _rescue(CANCELLED, "Cancelled")
+
+
+def _fail(status: TaskStatus, label: Any) -> Any:
+    values = _landing(status, label) | {
+        "error": bindparam("p_error"),
+        "errors": bindparam("p_errors", type_=T.errors.type),
+        "stages": bindparam("p_stages", type_=T.stages.type),
+    }
+    if status == QUEUED:
+        values["run_after"] = bindparam("p_run_after", type_=T.run_after.type)
+    return update(TASK_TABLE).where(*_held_by_me(RUNNING)).values(values).returning(*SUMMARY_COLUMNS)
+
+
+_FAIL = {
+    QUEUED: _fail(QUEUED, bindparam("p_label")),
+    FAILED: _fail(FAILED, bindparam("p_label")),
+    CANCELLED: _fail(CANCELLED, "Cancelled"),
+}
+
+
 class TaskManager:
-    def __init__(self, engine: Engine, bus: EventBus | None = None) -> None:
+    def __init__(self, engine: Engine, bus: EventBus | None = None, *, limits: Limits | None = None) -> None:
         self.engine = engine
         self._writer = writer(engine)
         self._lock: AbstractContextManager[Any] = (
@@ -113,57 +321,41 @@ class TaskManager:
         )
         self.bus = bus or EventBus()
         self._pg = engine.dialect.name == "postgresql"
+        # The limits when none are saved in Settings (from the environment, see jobapp.preferences).
+        self.default_limits = limits or Limits()
 
     # -- helpers -------------------------------------------------------------------------------
 
     @contextmanager
-    def _writing(self) -> Iterator[Session]:
+    def _writing(self) -> Iterator[Connection]:
         """A transaction for a verb. On SQLite it holds the write lock from BEGIN (jobapp.db.writer),
         and this process's verbs queue on a lock of their own first: a thread waiting in SQLite's
         busy handler sleeps in steps of milliseconds, one waiting on the lock wakes when it frees."""
-        with self._lock, Session(self._writer, expire_on_commit=False) as s, s.begin():
-            yield s
+        with self._lock, self._writer.begin() as conn:
+            yield conn
 
-    def _reader(self) -> Session:
-        return Session(self.engine, expire_on_commit=False)
+    def _emit(self, rows: Iterable[Row]) -> list[TaskSummary]:
+        summaries = [TaskSummary.from_row(row) for row in rows]
+        self.bus.publish_many(TaskChanged(summary) for summary in summaries)
+        return summaries
 
-    def _emit(self, rows: Iterable[Row]) -> None:
-        for row in rows:
-            self.bus.publish(TaskChanged(summarize(row)))
-
-    def _active_with_key(self, dedupe_key: str) -> Row | None:
-        with self._reader() as s:
-            query = select(*SUMMARY_COLUMNS).where(
-                T.dedupe_key == dedupe_key, T.status.in_(ACTIVE_STATUSES), T.cancel_requested.is_(False)
-            )
-            return s.execute(query).first()
-
-    @staticmethod
-    def _insert_values(new: NewTask, now: datetime) -> dict[str, Any]:
-        return {
-            "kind": new.kind,
-            "status": TaskStatus.QUEUED,
-            "job_id": new.job_id,
-            "dedupe_key": new.dedupe_key,
-            "priority": new.priority,
-            "payload": new.payload,
-            "max_attempts": new.max_attempts,
-            "errors": [],
-            "stages": [],
-            "attempt": 0,
-            "progress": 0,
-            "progress_label": "Queued",
-            "cancel_requested": False,
-            "created_at": now,
-            "updated_at": now,
-            "run_after": now,
-        }
+    def limits(self, conn: Connection | None = None) -> Limits:
+        """The limits in force (Settings over the environment)."""
+        if conn is not None:
+            return read_limits(conn, self.default_limits)
+        with self.engine.connect() as c:
+            return read_limits(c, self.default_limits)
 
     def task(self, task_id: int) -> dict[str, Any] | None:
-        """The full row of one task (reads only)."""
-        with self._reader() as s:
+        """The full row of one task as JSON (reads only)."""
+        with Session(self.engine, expire_on_commit=False) as s:
             row = s.get(Task, task_id)
             return row.model_dump(mode="json") if row else None
+
+    def summary(self, task_id: int) -> TaskSummary | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(*SUMMARY_COLUMNS).where(T.id == task_id)).first()
+        return TaskSummary.from_row(row) if row else None
 
     # -- enqueue -------------------------------------------------------------------------------
 
@@ -174,231 +366,246 @@ class TaskManager:
         """
         for _ in range(5):
             try:
-                with self._writing() as s:
-                    row = s.execute(
-                        insert(TASK_TABLE).values(self._insert_values(new, utcnow())).returning(*SUMMARY_COLUMNS)
-                    ).one()
+                with self._writing() as conn:
+                    row = conn.execute(_INSERT, _insert_values(new, utcnow())).one()
             except IntegrityError:
                 if new.dedupe_key and (existing := self._active_with_key(new.dedupe_key)):
-                    return Enqueued(existing.id, False, summarize(existing))
+                    return Enqueued(existing.id, False, existing)
                 if new.job_id is not None and not self._job_exists(new.job_id):
-                    raise JobGone(f"job #{new.job_id} no longer exists") from None
+                    raise JobGone(new.job_id) from None
                 # The holder of the key finished between our insert and our look-up: go again.
                 continue
-            self._emit([row])
-            return Enqueued(row.id, True, summarize(row))
+            (summary,) = self._emit([row])
+            return Enqueued(summary.id, True, summary)
         msg = f"could not enqueue {new.kind}: dedupe key {new.dedupe_key!r} kept changing hands"
         raise RuntimeError(msg)
 
+    def _active_with_key(self, dedupe_key: str) -> TaskSummary | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(_ACTIVE_WITH_KEY, {"key": dedupe_key}).first()
+        return TaskSummary.from_row(row) if row else None
+
     def _job_exists(self, job_id: int) -> bool:
-        with self._reader() as s:
-            return s.get(Job, job_id) is not None
+        with self.engine.connect() as conn:
+            return conn.execute(select(Job.id).where(Job.id == job_id)).first() is not None  # type: ignore[arg-type]
 
     # -- claim ---------------------------------------------------------------------------------
 
-    def claim(
-        self,
-        worker_id: str,
-        *,
-        limit: int,
-        lease_seconds: float,
-        kind_room: Mapping[str, int] | None = None,
-    ) -> list[ClaimedTask]:
-        """Atomically move up to `limit` due queued tasks to running for this worker.
+    def claim(self, worker_id: str, *, limit: int, lease_seconds: float) -> list[ClaimedTask]:
+        """Atomically move up to `limit` due queued tasks to running for this worker, within the caps.
 
-        `kind_room` maps a kind to how many more of it this worker may start (absent: no cap).
-        Exactly-once: the UPDATE re-checks status='queued', and on PostgreSQL the candidate rows are
-        locked with FOR UPDATE SKIP LOCKED so concurrent runners pick different rows.
+        The global and per-kind caps count the running tasks of every worker, inside this transaction.
+        Exactly-once: the UPDATE re-checks status='queued'; claims are serialized (SQLite's write lock,
+        a PostgreSQL advisory lock), and candidate rows are also locked with FOR UPDATE SKIP LOCKED there.
         """
         if limit <= 0:
             return []
-        room = dict(kind_room or {})
-        full = [kind for kind, free in room.items() if free <= 0]
         now = utcnow()
-        with self._writing() as s:
-            query = select(T.id, T.kind).where(T.status == TaskStatus.QUEUED, T.run_after <= now)
-            if full:
-                query = query.where(T.kind.not_in(full))
-            query = query.order_by(T.priority, T.id).limit(limit * 4 if room else limit)
+        with self._writing() as conn:
             if self._pg:
-                query = query.with_for_update(skip_locked=True)
+                conn.execute(select(func.pg_advisory_xact_lock(literal(CLAIM_LOCK))))
+            limits = read_limits(conn, self.default_limits)
+            running = dict(conn.execute(_RUNNING_BY_KIND).all())
+            room = min(limit, limits.concurrency - sum(running.values()))
+            if room <= 0:
+                return []
+            kind_room = {kind: cap - running.get(kind, 0) for kind, cap in limits.kind_limits.items()}
+            full = [kind for kind, free in kind_room.items() if free <= 0]
+            query = _CLAIM_CANDIDATES.with_for_update(skip_locked=True) if self._pg else _CLAIM_CANDIDATES
+            candidates = conn.execute(query, {"now": now, "full": full, "scan": room * 4 if kind_room else room})
             chosen: list[int] = []
-            for task_id, kind in s.execute(query):
-                if len(chosen) == limit:
+            for task_id, kind in candidates:
+                if len(chosen) == room:
                     break
-                if kind in room:
-                    if room[kind] <= 0:
+                if kind in kind_room:
+                    if kind_room[kind] <= 0:
                         continue
-                    room[kind] -= 1
+                    kind_room[kind] -= 1
                 chosen.append(task_id)
             if not chosen:
                 return []
-            rows = s.execute(
-                update(TASK_TABLE)
-                .where(T.id.in_(chosen), T.status == TaskStatus.QUEUED)
-                .values(
-                    status=TaskStatus.RUNNING,
-                    worker_id=worker_id,
-                    attempt=T.attempt + 1,
-                    started_at=now,
-                    updated_at=now,
-                    heartbeat_at=now,
-                    progress=0,
-                    progress_label="Starting",
-                    lease_expires_at=now + timedelta(seconds=lease_seconds),
-                )
-                .returning(*SUMMARY_COLUMNS, T.payload)
-            ).all()
+            params = {"chosen": chosen, "me": worker_id, "now": now, "lease": now + timedelta(seconds=lease_seconds)}
+            rows = conn.execute(_CLAIM, params).all()
         rows.sort(key=lambda r: (r.priority, r.id))
         self._emit(rows)
-        return [ClaimedTask(r.id, r.kind, r.job_id, r.payload or {}, r.attempt, r.max_attempts) for r in rows]
+        return [
+            ClaimedTask(r.id, r.kind, r.job_id, r.payload or {}, r.attempt, r.max_attempts, tuple(r.stages or ()))
+            for r in rows
+        ]
 
     # -- while running -------------------------------------------------------------------------
 
     def heartbeat(self, worker_id: str, *, lease_seconds: float) -> HeartbeatResult:
         """Renew the lease of every task this worker runs; report which it still holds."""
         now = utcnow()
-        with self._writing() as s:
-            rows = s.execute(
-                update(TASK_TABLE)
-                .where(T.worker_id == worker_id, T.status == TaskStatus.RUNNING)
-                .values(heartbeat_at=now, lease_expires_at=now + timedelta(seconds=lease_seconds))
-                .returning(T.id, T.cancel_requested)
+        with self._writing() as conn:
+            rows = conn.execute(
+                _HEARTBEAT, {"me": worker_id, "now": now, "lease": now + timedelta(seconds=lease_seconds)}
             ).all()
         return HeartbeatResult(held={r.id for r in rows}, cancel={r.id for r in rows if r.cancel_requested})
 
-    def progress(self, task_id: int, worker_id: str, *, progress: int, label: str, stage: bool = False) -> bool:
-        """Record progress (and, for a new stage, a stage-log entry). False: the task was lost."""
+    def save_progress(self, worker_id: str, writes: Sequence[ProgressWrite]) -> None:
+        """Write the latest progress (and stage log) of several running tasks in one transaction.
+
+        Unannounced: progress reaches browsers as `ProgressTick` events when it happens; this write only
+        keeps it for whoever opens the task later. A task lost meanwhile is skipped by the guard.
+        """
+        if not writes:
+            return
         now = utcnow()
-        with self._writing() as s:
-            guard = (T.id == task_id, T.status == TaskStatus.RUNNING, T.worker_id == worker_id)
-            values: dict[str, Any] = {"progress": progress, "progress_label": label[:300], "updated_at": now}
-            if stage:
-                stages = s.execute(select(T.stages).where(*guard)).scalar_one_or_none()
-                if stages is None:
-                    return False
-                values["stages"] = [*stages, {"at": now.isoformat(), "label": label[:300]}]
-            rows = s.execute(update(TASK_TABLE).where(*guard).values(values).returning(*SUMMARY_COLUMNS)).all()
-        self._emit(rows)
-        return bool(rows)
+        params = [
+            {
+                "p_id": w.task_id,
+                "me": worker_id,
+                "now": now,
+                "p_progress": w.progress,
+                "p_label": w.label[:300],
+                "p_stages": list(w.stages),
+            }
+            for w in writes
+        ]
+        with self._writing() as conn:
+            conn.execute(_SAVE_PROGRESS, params)
 
     # -- endings -------------------------------------------------------------------------------
 
-    def complete(
-        self,
-        task_id: int,
-        worker_id: str,
-        *,
-        result: dict[str, Any],
-        apply: Callable[[Session], None] | None = None,
-        follow_ups: Iterable[NewTask] = (),
-        usage: dict[str, Any] | None = None,
-        provider: str | None = None,
-    ) -> bool:
-        """Mark completed and write the results to domain tables in the same transaction.
+    def complete_many(self, worker_id: str, finished: Sequence[Finished]) -> list[bool | Exception]:
+        """Mark several tasks completed in one transaction (group commit), each with its domain writes.
 
-        `apply` writes the domain rows (it may raise `JobGone`, which rolls everything back).
-        Follow-ups are enqueued in that transaction too; a follow-up whose key is already active is
-        skipped, since the active task does the same work. False: the task was lost, nothing written.
+        Per task: True (completed, results written), False (the task was lost: nothing written), or the
+        exception its `apply` raised (e.g. `JobGone`), which rolled back only that task's writes. Follow-ups
+        are enqueued with their task; one whose key is already active is skipped (the active task does
+        the same work). The summaries are published after the commit.
         """
+        outcomes: list[bool | Exception] = []
+        emitted: list[Row] = []
         now = utcnow()
-        with self._writing() as s:
-            row = s.execute(
-                update(TASK_TABLE)
-                .where(T.id == task_id, T.status == TaskStatus.RUNNING, T.worker_id == worker_id)
-                .values(
-                    status=TaskStatus.COMPLETED,
-                    result=result,
-                    progress=100,
-                    progress_label="Done",
-                    finished_at=now,
-                    updated_at=now,
-                    lease_expires_at=None,
-                    error=None,
-                    usage=usage,
-                    provider=provider,
-                )
-                .returning(*SUMMARY_COLUMNS)
-            ).one_or_none()
-            if row is None:
-                return False
-            if apply is not None:
-                apply(s)
-            emitted = [row, *self._insert_follow_ups(s, follow_ups, now)]
+        with self._writing() as conn:
+            for item in finished:
+                params = {
+                    "task_id": item.task_id,
+                    "me": worker_id,
+                    "now": now,
+                    "p_result": item.result,
+                    "p_usage": item.usage,
+                    "p_provider": item.provider,
+                    "p_model": item.model,
+                }
+                if item.apply is None and not item.follow_ups:
+                    row = conn.execute(_COMPLETE, params).first()
+                    self._set_stages(conn, item, row)
+                    outcomes.append(row is not None)
+                    emitted += [row] if row is not None else []
+                    continue
+                try:
+                    with conn.begin_nested():  # this task's writes stand or fall together
+                        row = conn.execute(_COMPLETE, params).first()
+                        written = []
+                        if row is not None:
+                            self._set_stages(conn, item, row)
+                            if item.apply is not None:
+                                with Session(bind=conn, join_transaction_mode="create_savepoint") as s:
+                                    item.apply(s)
+                                    s.commit()
+                            written = [row, *self._insert_follow_ups(conn, item.follow_ups, now)]
+                except Exception as error:
+                    outcomes.append(error)
+                    continue
+                emitted += written
+                outcomes.append(row is not None)
         self._emit(emitted)
-        return True
+        return outcomes
 
-    def _insert_follow_ups(self, s: Session, follow_ups: Iterable[NewTask], now: datetime) -> list[Row]:
+    @staticmethod
+    def _set_stages(conn: Connection, item: Finished, row: Row | None) -> None:
+        if row is not None and item.stages is not None:
+            conn.execute(_SET_STAGES, {"task_id": item.task_id, "p_stages": list(item.stages)})
+
+    def complete(self, task_id: int, worker_id: str, **fields: Any) -> bool:
+        """`complete_many` for one task (its `apply` exceptions are raised)."""
+        (outcome,) = self.complete_many(worker_id, [Finished(task_id, **fields)])
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def _insert_follow_ups(self, conn: Connection, follow_ups: Iterable[NewTask], now: datetime) -> list[Row]:
         rows = []
         for new in follow_ups:
             try:
-                with s.begin_nested():  # a savepoint, so a dedupe hit does not abort the completion
-                    rows.append(
-                        s.execute(
-                            insert(TASK_TABLE).values(self._insert_values(new, now)).returning(*SUMMARY_COLUMNS)
-                        ).one()
-                    )
+                with conn.begin_nested():  # a savepoint, so a dedupe hit does not abort the completion
+                    rows.append(conn.execute(_INSERT, _insert_values(new, now)).one())
             except IntegrityError:
                 continue
         return rows
 
-    def fail(self, task_id: int, worker_id: str, *, error: str, transient: bool) -> retry_policy.RetryDecision | None:
+    def fail(
+        self,
+        task_id: int,
+        worker_id: str,
+        *,
+        error: str,
+        transient: bool,
+        retry_after: float | None = None,
+        stages: Sequence[dict[str, Any]] = (),
+    ) -> retry_policy.RetryDecision | None:
         """Record an error; back to queued with backoff if transient and attempts remain, else failed.
 
         A task someone asked to cancel is cancelled instead of retried.
         None: the task was lost (cancelled or rescued) and nothing was written.
         """
         now = utcnow()
-        with self._writing() as s:
-            guard = (T.id == task_id, T.status == TaskStatus.RUNNING, T.worker_id == worker_id)
-            current = s.execute(
-                select(T.attempt, T.max_attempts, T.errors, T.cancel_requested).where(*guard)
-            ).one_or_none()
+        with self._writing() as conn:
+            current = conn.execute(_FAIL_READ, {"task_id": task_id, "me": worker_id}).first()
             if current is None:
                 return None
             decision = retry_policy.decide(
-                attempt=current.attempt, max_attempts=current.max_attempts, transient=transient, now=now
+                attempt=current.attempt,
+                max_attempts=current.max_attempts,
+                transient=transient,
+                now=now,
+                retry_after=retry_after,
             )
+            entry = {
+                "attempt": current.attempt,
+                "at": now.isoformat(),
+                "error": error,
+                "transient": transient,
+                "worker": worker_id,
+            }
+            params = {
+                "task_id": task_id,
+                "me": worker_id,
+                "now": now,
+                "p_error": error,
+                "p_errors": [*current.errors, entry],
+                "p_stages": list(stages),
+            }
             if current.cancel_requested:
                 decision = retry_policy.RetryDecision(retry=False)
-            entry = {"attempt": current.attempt, "at": now.isoformat(), "error": error, "transient": transient}
-            values: dict[str, Any] = {
-                "error": error,
-                "errors": [*current.errors, entry],
-                "updated_at": now,
-                "worker_id": None,
-                "lease_expires_at": None,
-            }
-            if decision.retry:
-                values |= {
-                    "status": TaskStatus.QUEUED,
-                    "run_after": decision.run_after,
-                    "progress_label": f"Retrying after attempt {current.attempt} of {current.max_attempts}",
-                }
-            elif current.cancel_requested:
-                values |= {"status": TaskStatus.CANCELLED, "finished_at": now, "progress_label": "Cancelled"}
+                status = CANCELLED
+            elif decision.retry:
+                status = QUEUED
+                params["p_run_after"] = decision.run_after
+                params["p_label"] = f"Waiting to retry (attempt {current.attempt} of {current.max_attempts} failed)"
             else:
-                values |= {"status": TaskStatus.FAILED, "finished_at": now, "progress_label": "Failed"}
-            rows = s.execute(update(TASK_TABLE).where(*guard).values(values).returning(*SUMMARY_COLUMNS)).all()
+                status = FAILED
+                params["p_label"] = (
+                    f"Failed after {current.attempt} attempts" if transient and current.attempt > 1 else "Failed"
+                )
+            rows = conn.execute(_FAIL[status], params).all()
         self._emit(rows)
         return decision
 
-    def mark_cancelled(self, task_id: int, worker_id: str, *, label: str = "Cancelled") -> bool:
+    def mark_cancelled(
+        self, task_id: int, worker_id: str, *, label: str = "Cancelled", stages: Sequence[dict[str, Any]] = ()
+    ) -> bool:
         """The runner stopped a running task on request (or because its job is gone)."""
-        now = utcnow()
-        with self._writing() as s:
-            rows = s.execute(
-                update(TASK_TABLE)
-                .where(T.id == task_id, T.status == TaskStatus.RUNNING, T.worker_id == worker_id)
-                .values(
-                    status=TaskStatus.CANCELLED,
-                    finished_at=now,
-                    updated_at=now,
-                    lease_expires_at=None,
-                    progress_label=label,
-                )
-                .returning(*SUMMARY_COLUMNS)
+        with self._writing() as conn:
+            rows = conn.execute(
+                _MARK_CANCELLED, {"task_id": task_id, "me": worker_id, "now": utcnow(), "p_label": label}
             ).all()
+            if rows and stages:
+                conn.execute(_SET_STAGES, {"task_id": task_id, "p_stages": list(stages)})
         self._emit(rows)
         return bool(rows)
 
@@ -410,69 +617,59 @@ class TaskManager:
         Returns the resulting status ("cancelled" or "running" with cancel requested), or None when
         the task was already finished.
         """
-        with self._writing() as s:
-            rows = self._cancel_where(s, T.id == task_id)
+        with self._writing() as conn:
+            rows = self._cancel_where(conn, T.id == task_id)
         self._emit(rows)
         return rows[0].status if rows else None
 
-    def _cancel_where(self, s: Session, condition: Any) -> list[Row]:
+    def _cancel_where(self, conn: Connection, condition: Any, label: str = "Cancelled") -> list[Row]:
         now = utcnow()
-        queued = s.execute(
+        queued = conn.execute(
             update(TASK_TABLE)
-            .where(condition, T.status == TaskStatus.QUEUED)
-            .values(status=TaskStatus.CANCELLED, finished_at=now, updated_at=now, progress_label="Cancelled")
-            .returning(*SUMMARY_COLUMNS)
+            .where(condition, T.status == QUEUED)
+            .values(_landing(CANCELLED, label))
+            .returning(*SUMMARY_COLUMNS),
+            {"now": now},
         ).all()
-        running = s.execute(
+        running = conn.execute(
             update(TASK_TABLE)
-            .where(condition, T.status == TaskStatus.RUNNING)
-            .values(cancel_requested=True, updated_at=now, progress_label="Cancelling")
+            .where(condition, T.status == RUNNING, T.cancel_requested.is_(False))
+            .values(cancel_requested=True, updated_at=now, progress_label="Cancelling", version=T.version + 1)
             .returning(*SUMMARY_COLUMNS)
         ).all()
         return [*queued, *running]
 
-    def retry(self, task_id: int) -> dict[str, Any] | None:
-        """Put a failed or cancelled task back in the queue with a fresh attempt budget.
+    def retry(self, task_id: int) -> TaskSummary | None:
+        """Put a failed or cancelled task back in the queue with a fresh budget of attempts and crashes.
 
-        Raises `AlreadyEnqueued` when another active task holds its dedupe key.
-        None: the task is not failed or cancelled (or does not exist).
+        Raises `AlreadyEnqueued` when another active task holds its dedupe key, `JobGone` when its job
+        was deleted. None: the task is not failed or cancelled (or does not exist).
         """
-        now = utcnow()
         try:
-            with self._writing() as s:
-                row = s.execute(
-                    update(TASK_TABLE)
-                    .where(T.id == task_id, T.status.in_((TaskStatus.FAILED, TaskStatus.CANCELLED)))
-                    .values(
-                        status=TaskStatus.QUEUED,
-                        attempt=0,
-                        run_after=now,
-                        updated_at=now,
-                        finished_at=None,
-                        started_at=None,
-                        worker_id=None,
-                        cancel_requested=False,
-                        progress=0,
-                        progress_label="Queued (retry)",
-                        result=None,
-                        error=None,
-                    )
-                    .returning(*SUMMARY_COLUMNS, T.dedupe_key)
-                ).one_or_none()
+            with self._writing() as conn:
+                row = conn.execute(_RETRY, {"task_id": task_id, "now": utcnow()}).first()
+                if row is None:
+                    gone = conn.execute(select(T.job_deleted).where(T.id == task_id)).scalar_one_or_none()
+                    if gone:
+                        raise JobGone(None)
         except IntegrityError:
-            key = self.task(task_id)["dedupe_key"]  # type: ignore[index]
+            with self.engine.connect() as conn:
+                key = conn.execute(select(T.dedupe_key).where(T.id == task_id)).scalar_one()
             holder = self._active_with_key(key)
             raise AlreadyEnqueued(holder.id if holder else task_id) from None
         if row is None:
             return None
-        self._emit([row])
-        return summarize(row)
+        return self._emit([row])[0]
 
     def delete_job(self, job_id: int) -> bool:
-        """Delete a job and cancel its active tasks, in one transaction. False: no such job."""
-        with self._writing() as s:
-            rows = self._cancel_where(s, T.job_id == job_id)
-            deleted = s.execute(delete(Job).where(Job.id == job_id)).rowcount  # type: ignore[arg-type]
+        """Delete a job and cancel its active tasks, in one transaction. False: no such job.
+
+        Its tasks stay in the activity log, marked as belonging to a deleted job (never retried).
+        """
+        with self._writing() as conn:
+            rows = self._cancel_where(conn, T.job_id == job_id, label="Cancelled: job deleted")
+            conn.execute(update(TASK_TABLE).where(T.job_id == job_id).values(job_deleted=True))
+            deleted = conn.execute(delete(Job).where(Job.id == job_id)).rowcount  # type: ignore[arg-type]
         self._emit(rows)
         return bool(deleted)
 
@@ -484,84 +681,49 @@ class TaskManager:
         The interrupted attempt does not count against the task; a task someone asked to cancel
         is cancelled instead.
         """
-        now = utcnow()
-        with self._writing() as s:
-            mine = (T.worker_id == worker_id, T.status == TaskStatus.RUNNING)
-            cancelled = s.execute(
-                update(TASK_TABLE)
-                .where(*mine, T.cancel_requested.is_(True))
-                .values(status=TaskStatus.CANCELLED, finished_at=now, updated_at=now, progress_label="Cancelled")
-                .returning(*SUMMARY_COLUMNS)
-            ).all()
-            requeued = s.execute(
-                update(TASK_TABLE)
-                .where(*mine)
-                .values(
-                    status=TaskStatus.QUEUED,
-                    worker_id=None,
-                    lease_expires_at=None,
-                    run_after=now,
-                    updated_at=now,
-                    attempt=T.attempt - 1,
-                    progress_label="Queued (server restarted)",
-                )
-                .returning(*SUMMARY_COLUMNS)
-            ).all()
+        params = {"me": worker_id, "now": utcnow()}
+        with self._writing() as conn:
+            cancelled = conn.execute(_REQUEUE_CANCELLED, params).all()
+            requeued = conn.execute(_REQUEUE, params).all()
         self._emit([*cancelled, *requeued])
         return len(requeued)
 
     def rescue(self) -> int:
         """Recover running tasks whose lease expired (their process died).
 
-        Back to queued while attempts remain, failed when spent, cancelled when cancel was asked.
+        A crash is counted apart from attempts: the task goes back to the queue until it has lost its
+        worker `max_crashes` times (then it fails, saying so); a task someone asked to cancel is cancelled.
         """
         now = utcnow()
         emitted: list[Row] = []
-        with self._writing() as s:
-            query = select(T.id, T.attempt, T.max_attempts, T.errors, T.cancel_requested, T.worker_id).where(
-                T.status == TaskStatus.RUNNING, T.lease_expires_at < now
-            )
-            if self._pg:
-                query = query.with_for_update(skip_locked=True)
-            for stale in s.execute(query).all():
+        with self._writing() as conn:
+            limits = read_limits(conn, self.default_limits)
+            stale_query = _STALE.with_for_update(skip_locked=True) if self._pg else _STALE
+            for stale in conn.execute(stale_query, {"now": now}).all():
+                crashes = stale.crashes + 1
                 error = f"worker {stale.worker_id} stopped responding during attempt {stale.attempt}"
                 entry = {"attempt": stale.attempt, "at": now.isoformat(), "error": error, "transient": True}
-                values: dict[str, Any] = {
-                    "errors": [*stale.errors, entry],
-                    "worker_id": None,
-                    "lease_expires_at": None,
-                    "updated_at": now,
-                }
                 if stale.cancel_requested:
-                    values |= {"status": TaskStatus.CANCELLED, "finished_at": now, "progress_label": "Cancelled"}
-                elif stale.attempt < stale.max_attempts:
-                    values |= {"status": TaskStatus.QUEUED, "run_after": now, "progress_label": "Queued (rescued)"}
+                    status = CANCELLED
+                elif crashes < limits.max_crashes:
+                    status = QUEUED
                 else:
-                    values |= {
-                        "status": TaskStatus.FAILED,
-                        "finished_at": now,
-                        "error": error,
-                        "progress_label": "Failed",
-                    }
-                emitted += s.execute(
-                    update(TASK_TABLE)
-                    .where(T.id == stale.id, T.status == TaskStatus.RUNNING, T.lease_expires_at < now)
-                    .values(values)
-                    .returning(*SUMMARY_COLUMNS)
-                ).all()
+                    status = FAILED
+                    error = f"the task's worker stopped responding {crashes} times; giving up"
+                params = {"task_id": stale.id, "now": now, "p_errors": [*stale.errors, entry], "p_error": error}
+                emitted += conn.execute(_RESCUE[status], params).all()
         self._emit(emitted)
         return len(emitted)
 
     def prune(self, *, keep_finished: timedelta, keep_failed: timedelta, keep_max: int) -> int:
         """Delete finished tasks past their age, failed ones later, and any beyond `keep_max`."""
         now = utcnow()
-        done = (TaskStatus.COMPLETED, TaskStatus.CANCELLED)
-        with self._writing() as s:
-            deleted = s.execute(
-                delete(TASK_TABLE).where(T.status.in_(done), T.finished_at < now - keep_finished)
+        with self._writing() as conn:
+            deleted = conn.execute(
+                delete(TASK_TABLE).where(T.status.in_((COMPLETED, CANCELLED)), T.finished_at < now - keep_finished)
             ).rowcount
-            deleted += s.execute(
-                delete(TASK_TABLE).where(T.status == TaskStatus.FAILED, T.finished_at < now - keep_failed)
+            deleted += conn.execute(
+                delete(TASK_TABLE).where(T.status == FAILED, T.finished_at < now - keep_failed)
             ).rowcount
             newest = (
                 select(T.id)
@@ -571,7 +733,7 @@ class TaskManager:
                 .limit(1)
                 .scalar_subquery()
             )
-            deleted += s.execute(delete(TASK_TABLE).where(T.status.in_(FINISHED_STATUSES), T.id <= newest)).rowcount
+            deleted += conn.execute(delete(TASK_TABLE).where(T.status.in_(FINISHED_STATUSES), T.id <= newest)).rowcount
         return deleted
 
     # -- reads for views -----------------------------------------------------------------------
@@ -581,13 +743,32 @@ class TaskManager:
         *,
         statuses: Collection[str] | None = None,
         job_id: int | None = None,
+        ids: Collection[int] | None = None,
         limit: int = 200,
-    ) -> list[dict[str, Any]]:
+    ) -> list[TaskSummary]:
         """Task summaries, newest first."""
-        with self._reader() as s:
-            query = select(*SUMMARY_COLUMNS).order_by(T.id.desc()).limit(limit)
-            if statuses:
-                query = query.where(T.status.in_(statuses))
-            if job_id is not None:
-                query = query.where(T.job_id == job_id)
-            return [summarize(r) for r in s.execute(query)]
+        query = select(*SUMMARY_COLUMNS).order_by(T.id.desc()).limit(limit)
+        if statuses:
+            query = query.where(T.status.in_(statuses))
+        if job_id is not None:
+            query = query.where(T.job_id == job_id)
+        if ids is not None:
+            query = query.where(T.id.in_(ids))
+        with self.engine.connect() as conn:
+            return [TaskSummary.from_row(r) for r in conn.execute(query)]
+
+    def running_counts(self) -> dict[str, int]:
+        """Running tasks per kind, across every worker."""
+        with self.engine.connect() as conn:
+            return dict(conn.execute(_RUNNING_BY_KIND).all())
+
+
+__all__ = [
+    "ClaimedTask",
+    "Enqueued",
+    "Finished",
+    "HeartbeatResult",
+    "NewTask",
+    "ProgressWrite",
+    "TaskManager",
+]

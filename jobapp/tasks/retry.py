@@ -21,8 +21,14 @@ def backoff_seconds(attempt: int, *, base: float = 2.0, cap: float = 300.0, jitt
     return min(cap, delay * (1 + random.uniform(-jitter, jitter)))
 
 
-def decide(*, attempt: int, max_attempts: int, transient: bool, now: datetime) -> RetryDecision:
-    """Transient errors retry while attempts remain; everything else fails now."""
+def decide(
+    *, attempt: int, max_attempts: int, transient: bool, now: datetime, retry_after: float | None = None
+) -> RetryDecision:
+    """Transient errors retry while attempts remain; everything else fails now.
+
+    A server that said when to come back (`Retry-After`) is not asked again sooner than that.
+    """
     if transient and attempt < max_attempts:
-        return RetryDecision(retry=True, run_after=now + timedelta(seconds=backoff_seconds(attempt)))
+        delay = max(backoff_seconds(attempt), retry_after or 0.0)
+        return RetryDecision(retry=True, run_after=now + timedelta(seconds=delay))
     return RetryDecision(retry=False)

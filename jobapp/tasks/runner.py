@@ -1,10 +1,18 @@
-"""The asyncio runner: claims due tasks within its concurrency caps and runs their handlers.
+"""The asyncio runner: claims due tasks, runs their handlers, and writes their endings in batches.
 
-One runner per backend process. It wakes on the event bus when a task is enqueued in this process and
-re-checks the database every `poll_seconds` for work enqueued elsewhere (other processes, backoff
-retries coming due). This is the worker's fetch, not a UI refresh: the browser is never polled.
+One runner per process. It wakes on the event bus when a task is queued (in this process, or in another
+one when the cross-process feed relays it) and re-checks the database every `poll_seconds` as a slow
+safety net (backoff retries coming due, a missed message). This is the worker's fetch, not a UI refresh.
 
-Concurrency caps are per runner process, like Oban's local queue limits.
+Batching, without losing durability:
+- a claim takes every free slot in one statement, a few milliseconds after new work is announced, so a
+  burst of clicks is claimed together;
+- finished handlers queue their results, and one transaction writes every result that is waiting (group
+  commit); a task is reported completed only after that commit;
+- progress is written once a second for every running task (`ProgressWriter`).
+
+`concurrency` bounds what this process runs at once; the caps of the whole deployment (global and per
+kind) are enforced by the claim itself, in the database.
 """
 
 from __future__ import annotations
@@ -15,43 +23,30 @@ import os
 import socket
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass
 
-from jobapp.settings import Settings
 from jobapp.tasks._heartbeat import Heartbeat
 from jobapp.tasks._loop import PeriodicLoop
+from jobapp.tasks._progress import ProgressWriter
 from jobapp.tasks._pruner import Pruner
 from jobapp.tasks._rescuer import Rescuer
-from jobapp.tasks.context import Handler, TaskContext
-from jobapp.tasks.errors import JobGone, PermanentError, describe, is_transient
+from jobapp.tasks.context import Handler, Outcome, TaskContext
+from jobapp.tasks.errors import JobGone, PermanentError, describe, is_transient, retry_after
 from jobapp.tasks.events import TaskChanged
-from jobapp.tasks.manager import ClaimedTask, TaskManager
+from jobapp.tasks.manager import ClaimedTask, Finished, HeartbeatResult, TaskManager
 
 logger = logging.getLogger("jobapp.tasks")
 
 
 @dataclass(frozen=True)
 class RunnerConfig:
-    concurrency: int = 4
-    kind_limits: Mapping[str, int] = field(default_factory=dict)
+    concurrency: int = 4  # tasks this process runs at once (the deployment's caps are the manager's limits)
     lease_seconds: float = 30.0
     poll_seconds: float = 1.0
-    keep_finished: timedelta = timedelta(days=7)
-    keep_failed: timedelta = timedelta(days=30)
-    keep_max: int = 5000
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> RunnerConfig:
-        return cls(
-            concurrency=settings.concurrency,
-            kind_limits=settings.kind_limits,
-            lease_seconds=settings.lease_seconds,
-            poll_seconds=settings.poll_seconds,
-            keep_finished=timedelta(days=settings.keep_finished_days),
-            keep_failed=timedelta(days=settings.keep_failed_days),
-            keep_max=settings.keep_finished_max,
-        )
+    # How long a wake-up for new work waits before claiming, so work queued together is claimed together.
+    gather_seconds: float = 0.003
+    progress_seconds: float = 1.0  # how often progress is written
+    commit_batch: int = 256  # most results one group commit writes
 
 
 @dataclass
@@ -60,6 +55,7 @@ class _Running:
     future: asyncio.Task[None]
     claimed_at: float  # event-loop time
     lost: bool = False  # the lease was lost: write nothing when it stops
+    finishing: bool = False  # the handler returned; its result is being committed (not cancellable)
 
 
 class Runner:
@@ -78,18 +74,20 @@ class Runner:
         self.worker_id = worker_id or f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._running: dict[int, _Running] = {}
         self._wake = asyncio.Event()
+        self._new_work = False  # the last wake-up announced new work (worth gathering a few ms for)
         self._stopping = False
-        self._background: list[asyncio.Task[None]] = []
         self._fetcher: asyncio.Task[None] | None = None
-        self.heartbeat = Heartbeat(self)
-        self.rescuer = Rescuer(manager, lease_seconds=self.config.lease_seconds)
-        self.pruner = Pruner(
-            manager,
-            keep_finished=self.config.keep_finished,
-            keep_failed=self.config.keep_failed,
-            keep_max=self.config.keep_max,
+        self._listener: asyncio.Task[None] | None = None
+        self._committer: asyncio.Task[None] | None = None
+        self._to_commit: list[tuple[Finished, asyncio.Future[bool | Exception]]] = []
+        self._commit_wake = asyncio.Event()
+        self.progress_writer = ProgressWriter(manager, self.worker_id, interval=self.config.progress_seconds)
+        self.heartbeat = Heartbeat(
+            manager, self.worker_id, lease_seconds=self.config.lease_seconds, on_beat=self._on_heartbeat
         )
-        self._loops: list[PeriodicLoop] = [self.heartbeat, self.rescuer, self.pruner]
+        self.rescuer = Rescuer(manager, lease_seconds=self.config.lease_seconds)
+        self.pruner = Pruner(manager)
+        self._loops: list[PeriodicLoop] = [self.heartbeat, self.rescuer, self.pruner, self.progress_writer]
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -97,77 +95,85 @@ class Runner:
         """Rescue orphans left by a dead process, then start fetching and the maintenance loops."""
         await asyncio.to_thread(self.manager.rescue)
         events = self.manager.bus.subscribe()
+        self._listener = asyncio.create_task(self._listen(events), name="jobapp-runner-listen")
+        self._committer = asyncio.create_task(self._commit_loop(), name="jobapp-runner-commit")
         self._fetcher = asyncio.create_task(self._fetch_loop(), name="jobapp-runner-fetch")
-        self._background = [asyncio.create_task(self._listen(events), name="jobapp-runner-listen"), self._fetcher]
         for loop in self._loops:
             loop.start()
-        logger.info("task runner %s started (concurrency %d)", self.worker_id, self.config.concurrency)
+        logger.info("task runner %s started (up to %d tasks at once)", self.worker_id, self.config.concurrency)
+
+    @property
+    def alive(self) -> bool:
+        """The runner is fetching work (for health checks)."""
+        return self._fetcher is not None and not self._fetcher.done() and not self._stopping
 
     async def stop(self) -> None:
-        """Clean shutdown: stop fetching, cancel in-flight handlers, hand their tasks back."""
+        """Clean shutdown: stop fetching, cancel in-flight handlers, commit finished ones, hand the rest back."""
         self._stopping = True
         self._wake.set()
         for loop in self._loops:
             await loop.stop()
+        if self._listener is not None:
+            self._listener.cancel()
         # The fetcher is not cancelled: a claim still in its thread would commit after the requeue
         # below and strand its tasks until their lease ran out. It sees `_stopping` and returns.
-        for task in self._background:
-            if task is not self._fetcher:
-                task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
-        futures = [r.future for r in self._running.values()]
-        for future in futures:
+        await asyncio.gather(*(t for t in (self._listener, self._fetcher) if t is not None), return_exceptions=True)
+        # Results already computed are kept: only handlers still working are cancelled.
+        working = [r.future for r in self._running.values() if not r.finishing]
+        for future in working:
             future.cancel()
-        await asyncio.gather(*futures, return_exceptions=True)
+        await asyncio.gather(*(r.future for r in list(self._running.values())), return_exceptions=True)
+        if self._committer is not None:
+            self._committer.cancel()
+            await asyncio.gather(self._committer, return_exceptions=True)
         requeued = await asyncio.to_thread(self.manager.requeue, self.worker_id)
         logger.info("task runner %s stopped; %d task(s) handed back to the queue", self.worker_id, requeued)
 
     def wake(self) -> None:
+        """Claim now instead of at the next poll (a backoff that was made due, say)."""
         self._wake.set()
 
     @property
     def running_ids(self) -> set[int]:
         return set(self._running)
 
-    def claimed_before(self, loop_time: float) -> set[int]:
-        return {task_id for task_id, r in self._running.items() if r.claimed_at < loop_time}
-
     def stop_task(self, task_id: int, *, lost: bool) -> None:
         """Cancel a running handler at its next await (cancel request, or lease lost)."""
-        if running := self._running.get(task_id):
+        if (running := self._running.get(task_id)) and not running.finishing:
             running.lost = running.lost or lost
             running.future.cancel()
 
+    def _on_heartbeat(self, started: float, beat: HeartbeatResult) -> None:
+        for task_id in beat.cancel:
+            self.stop_task(task_id, lost=False)
+        # A task claimed before this beat but no longer held was rescued elsewhere: stop, write nothing.
+        claimed_before = {task_id for task_id, r in self._running.items() if r.claimed_at < started}
+        for task_id in claimed_before - beat.held:
+            self.stop_task(task_id, lost=True)
+
     # -- fetching ------------------------------------------------------------------------------
 
-    def _kind_room(self) -> dict[str, int]:
-        busy: dict[str, int] = {}
-        for running in self._running.values():
-            busy[running.task.kind] = busy.get(running.task.kind, 0) + 1
-        return {kind: limit - busy.get(kind, 0) for kind, limit in self.config.kind_limits.items()}
-
     async def _fetch_loop(self) -> None:
+        loop = asyncio.get_running_loop()
         while not self._stopping:
+            if self._new_work:
+                await asyncio.sleep(self.config.gather_seconds)  # let work queued together arrive
             self._wake.clear()
+            self._new_work = False
             free = self.config.concurrency - len(self._running)
             claimed: list[ClaimedTask] = []
             if free > 0:
                 try:
                     claimed = await asyncio.to_thread(
-                        self.manager.claim,
-                        self.worker_id,
-                        limit=free,
-                        lease_seconds=self.config.lease_seconds,
-                        kind_room=self._kind_room(),
+                        self.manager.claim, self.worker_id, limit=free, lease_seconds=self.config.lease_seconds
                     )
                 except Exception:
                     logger.warning("claiming tasks failed; retrying shortly", exc_info=True)
             if self._stopping:
                 return  # `stop` hands what was just claimed back to the queue
-            loop_time = asyncio.get_running_loop().time()
             for task in claimed:
                 future = asyncio.create_task(self._execute(task), name=f"jobapp-task-{task.id}")
-                self._running[task.id] = _Running(task, future, loop_time)
+                self._running[task.id] = _Running(task, future, loop.time())
             if claimed and len(claimed) == free:
                 continue  # the queue may hold more; slots will free up and wake us
             try:
@@ -176,17 +182,19 @@ class Runner:
                 pass
 
     async def _listen(self, events: asyncio.Queue) -> None:
-        """React to engine events from this process: new work wakes the fetcher; cancels stop handlers."""
+        """React to engine events (this process's, and others' through the feed): new work wakes the
+        fetcher; a cancel request stops the handler at once."""
         try:
             while True:
                 event = await events.get()
                 if not isinstance(event, TaskChanged):
                     continue
                 task = event.task
-                if task.get("status") == "queued":
+                if task.status == "queued":
+                    self._new_work = True
                     self._wake.set()
-                elif task.get("cancel_requested") and task.get("id") in self._running:
-                    self.stop_task(task["id"], lost=False)
+                elif task.cancel_requested and task.id in self._running:
+                    self.stop_task(task.id, lost=False)
         finally:
             self.manager.bus.unsubscribe(events)
 
@@ -194,21 +202,17 @@ class Runner:
 
     async def _execute(self, task: ClaimedTask) -> None:
         manager, me = self.manager, self.worker_id
+        ctx = TaskContext(task, manager.engine, manager.bus, self.progress_writer)
         try:
             handler = self.handlers.get(task.kind)
             if handler is None:
                 raise PermanentError(f"no handler is registered for task kind {task.kind!r}")
-            outcome = await handler(TaskContext(task, manager, me))
-            completed = await asyncio.to_thread(
-                manager.complete,
-                task.id,
-                me,
-                result=outcome.result,
-                apply=outcome.apply,
-                follow_ups=outcome.follow_ups,
-                usage=outcome.usage,
-                provider=outcome.provider,
-            )
+            outcome = await handler(ctx)
+            if running := self._running.get(task.id):
+                running.finishing = True
+            completed = await self._commit(task, outcome, ctx)
+            if isinstance(completed, Exception):
+                raise completed
             if not completed:
                 logger.info("task %s finished after its lease was lost; its result was dropped", task.id)
         except asyncio.CancelledError:
@@ -216,12 +220,22 @@ class Runner:
             if self._stopping:
                 raise  # shutdown: `stop` hands the task back to the queue
             if running is None or not running.lost:
-                await asyncio.to_thread(manager.mark_cancelled, task.id, me)
+                await asyncio.to_thread(manager.mark_cancelled, task.id, me, stages=ctx.stages)
         except JobGone:
-            await asyncio.to_thread(manager.mark_cancelled, task.id, me, label="Cancelled: job deleted")
+            await asyncio.to_thread(
+                manager.mark_cancelled, task.id, me, label="Cancelled: job deleted", stages=ctx.stages
+            )
         except Exception as error:
             transient = is_transient(error)
-            decision = await asyncio.to_thread(manager.fail, task.id, me, error=describe(error), transient=transient)
+            decision = await asyncio.to_thread(
+                manager.fail,
+                task.id,
+                me,
+                error=describe(error),
+                transient=transient,
+                retry_after=retry_after(error),
+                stages=ctx.stages,
+            )
             logger.warning(
                 "task %s (%s) attempt %s failed%s: %s",
                 task.id,
@@ -232,5 +246,42 @@ class Runner:
                 exc_info=not transient and not isinstance(error, PermanentError),
             )
         finally:
+            self.progress_writer.forget(task.id)
             self._running.pop(task.id, None)
             self._wake.set()
+
+    async def _commit(self, task: ClaimedTask, outcome: Outcome, ctx: TaskContext) -> bool | Exception:
+        """Queue the result for the next group commit and wait until it is written (or refused)."""
+        finished = Finished(
+            task.id,
+            outcome.result,
+            apply=outcome.apply,
+            follow_ups=tuple(outcome.follow_ups),
+            usage=outcome.usage,
+            provider=outcome.provider,
+            model=outcome.model,
+            stages=tuple(ctx.stages),
+        )
+        written: asyncio.Future[bool | Exception] = asyncio.get_running_loop().create_future()
+        self._to_commit.append((finished, written))
+        self._commit_wake.set()
+        return await written
+
+    async def _commit_loop(self) -> None:
+        """Group commit: write every result that is waiting in one transaction. Results that finish while
+        a commit runs wait for the next one, so batches grow exactly when the database is the bottleneck."""
+        while True:
+            await self._commit_wake.wait()
+            self._commit_wake.clear()
+            while self._to_commit:
+                batch = self._to_commit[: self.config.commit_batch]
+                del self._to_commit[: len(batch)]
+                try:
+                    outcomes = await asyncio.to_thread(
+                        self.manager.complete_many, self.worker_id, [f for f, _ in batch]
+                    )
+                except Exception as error:
+                    outcomes = [error] * len(batch)
+                for (_, written), outcome in zip(batch, outcomes, strict=True):
+                    if not written.done():
+                        written.set_result(outcome)

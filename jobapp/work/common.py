@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from jobapp import preferences
 from jobapp.llm import Completion, Provider
 from jobapp.llm.config import build_provider
 from jobapp.models import Job, Profile
@@ -30,7 +31,7 @@ async def load_inputs(ctx: TaskContext, *, need_resume: bool = True) -> Inputs:
 
     job, profile = await ctx.read(read)
     if job is None:
-        raise JobGone(f"job #{job_id} was deleted")
+        raise JobGone(job_id)
     if need_resume and (profile is None or not profile.resume.strip()):
         raise PermanentError("Add your resume in Settings first: the evaluation compares the posting against it.")
     return Inputs(job, profile or Profile())
@@ -41,10 +42,9 @@ def posting_text(job: Job) -> str:
 
 
 async def provider_for(ctx: TaskContext) -> Provider:
-    """The provider configured (in Settings, else by environment) when the task runs."""
-    from jobapp.preferences import llm_config
-
-    return build_provider(await ctx.read(llm_config))
+    """The provider the task was queued with (saved in its payload); the one in force for older tasks."""
+    snapshot = ctx.task.payload.get("llm")
+    return build_provider(await ctx.read(lambda s: preferences.provider_for_task(s, snapshot)))
 
 
 def total_usage(completions: Iterable[Completion]) -> dict[str, Any]:

@@ -3,34 +3,25 @@ new version."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from jobapp.llm import Request
 from jobapp.tasks import Outcome, TaskContext
 from jobapp.work.common import load_inputs, posting_text
 from jobapp.work.drafting import draft_document
+from jobapp.work.kind import TaskKind
 
-KIND = "generate-cover-letter"
-DOCUMENT_KIND = "cover_letter"
+NAME = "generate-cover-letter"
 TONES = ("warm", "formal", "direct")
 LENGTHS = ("short", "medium", "long")
 WORDS = {"short": 150, "medium": 250, "long": 400}
-
-
-def options(payload: dict[str, Any]) -> dict[str, str]:
-    """The settings that change the letter (and so belong in its dedupe fingerprint)."""
-    tone = payload.get("tone", "warm")
-    length = payload.get("length", "medium")
-    return {"tone": tone if tone in TONES else "warm", "length": length if length in LENGTHS else "medium"}
 
 
 async def run(ctx: TaskContext) -> Outcome:
     await ctx.progress(5, "Reading the posting and your resume", stage=True)
     inputs = await load_inputs(ctx)
     job, profile = inputs.job, inputs.profile
-    opts = options(ctx.task.payload)
+    opts = KIND.options_of(ctx.task.payload)
     request = Request(
-        purpose="cover-letter",
+        purpose=NAME,
         system=(
             "You write cover letters that are specific, honest and short. Use only facts from the resume. "
             f"Tone: {opts['tone']}. About {WORDS[opts['length']]} words. Markdown, no preamble."
@@ -48,8 +39,19 @@ async def run(ctx: TaskContext) -> Outcome:
     return await draft_document(
         ctx,
         request,
-        document_kind=DOCUMENT_KIND,
+        document_kind=KIND.document_kind,
         label="Writing the letter",
         expected_words=WORDS[opts["length"]],
         options=opts,
     )
+
+
+KIND = TaskKind(
+    name=NAME,
+    label="cover letter",
+    verb="writing a cover letter for",
+    run=run,
+    choices={"tone": TONES, "length": LENGTHS},
+    defaults={"length": "medium"},
+    document_kind="cover_letter",
+)

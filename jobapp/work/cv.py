@@ -4,37 +4,26 @@ employers, titles, schools and dates (violations are kept as warnings on the ver
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
 
 from jobapp.documents import check_cv
 from jobapp.llm import Request
 from jobapp.tasks import Outcome, TaskContext
 from jobapp.work.common import load_inputs, posting_text
 from jobapp.work.drafting import draft_document
+from jobapp.work.kind import TaskKind
 
-KIND = "generate-cv"
-DOCUMENT_KIND = "cv"
+NAME = "generate-cv"
 EMPHASES = ("balanced", "technical", "leadership")
 LENGTHS = ("one page", "two pages")
-
-
-def options(payload: dict[str, Any]) -> dict[str, str]:
-    """The settings that change the CV (and so belong in its dedupe fingerprint)."""
-    emphasis = payload.get("emphasis", "balanced")
-    length = payload.get("length", "one page")
-    return {
-        "emphasis": emphasis if emphasis in EMPHASES else "balanced",
-        "length": length if length in LENGTHS else "one page",
-    }
 
 
 async def run(ctx: TaskContext) -> Outcome:
     await ctx.progress(5, "Reading the posting and your resume", stage=True)
     inputs = await load_inputs(ctx)
     job, resume = inputs.job, inputs.profile.resume
-    opts = options(ctx.task.payload)
+    opts = KIND.options_of(ctx.task.payload)
     request = Request(
-        purpose="cv",
+        purpose=NAME,
         system=(
             "You tailor a resume to a job posting. Use ONLY facts in the resume: never add an employer, job "
             "title, school, degree or date that it does not contain; you may reorder, shorten and reword "
@@ -47,9 +36,19 @@ async def run(ctx: TaskContext) -> Outcome:
     return await draft_document(
         ctx,
         request,
-        document_kind=DOCUMENT_KIND,
+        document_kind=KIND.document_kind,
         label="Tailoring your CV",
         expected_words=max(80, len(resume.split())),
         options=opts,
         review=lambda text: [asdict(finding) for finding in check_cv(text, resume)],
     )
+
+
+KIND = TaskKind(
+    name=NAME,
+    label="CV",
+    verb="tailoring a CV for",
+    run=run,
+    choices={"emphasis": EMPHASES, "length": LENGTHS},
+    document_kind="cv",
+)

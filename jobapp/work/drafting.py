@@ -55,7 +55,7 @@ async def draft_document(
 
     def apply(s: Session) -> None:
         if s.get(Job, job_id) is None:
-            raise JobGone(f"job #{job_id} was deleted")
+            raise JobGone(job_id)
         latest = s.exec(
             select(func.max(Document.version)).where(Document.job_id == job_id, Document.kind == document_kind)
         ).one()
@@ -65,7 +65,8 @@ async def draft_document(
                 kind=document_kind,
                 version=(latest or 0) + 1,
                 content=content,
-                provider=f"{completion.provider} · {completion.model}",
+                provider=completion.provider,
+                model=completion.model,
                 options=options or {},
                 warnings=warnings,
                 task_id=task_id,
@@ -76,5 +77,6 @@ async def draft_document(
         result={"words": len(content.split()), "warnings": len(warnings), **(options or {})},
         apply=apply,
         usage=total_usage([completion]),
-        provider=f"{completion.provider} · {completion.model}",
+        provider=completion.provider,
+        model=completion.model,
     )

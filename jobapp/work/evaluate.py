@@ -18,8 +18,9 @@ from jobapp.models import Job, JobStatus, utcnow
 from jobapp.tasks import JobGone, Outcome, PermanentError, TaskContext
 from jobapp.work import rubric
 from jobapp.work.common import load_inputs, posting_text, provider_for, total_usage
+from jobapp.work.kind import TaskKind
 
-KIND = "evaluate-job"
+NAME = "evaluate-job"
 
 
 async def run(ctx: TaskContext) -> Outcome:
@@ -52,7 +53,7 @@ async def run(ctx: TaskContext) -> Outcome:
     def apply(s: Session) -> None:
         row = s.get(Job, job_id)
         if row is None:
-            raise JobGone(f"job #{job_id} was deleted")
+            raise JobGone(job_id)
         row.fit_score = score
         row.evaluation = evaluation
         row.evaluated_at = row.updated_at = utcnow()
@@ -64,13 +65,14 @@ async def run(ctx: TaskContext) -> Outcome:
         result={"score": score, "keyword_score": cover.score},
         apply=apply,
         usage=total_usage(completions),
-        provider=f"{completions[-1].provider} · {completions[-1].model}",
+        provider=completions[-1].provider,
+        model=completions[-1].model,
     )
 
 
 def _verdict_request(job: Job, resume: str, cover: Coverage) -> Request:
     return Request(
-        purpose="evaluation-summary",
+        purpose=NAME,
         system="You assess how well a candidate's resume fits a job posting. Be concise and concrete.",
         prompt=f"Posting:\n{posting_text(job)}\n\nResume:\n{resume}",
         inputs={"score": cover.score, "matched": cover.matched, "missing": cover.missing},
@@ -95,3 +97,6 @@ async def _rubric(
         raise PermanentError(
             f"{provider.name} did not return a valid evaluation, even after one repair request: {error}"
         ) from None
+
+
+KIND = TaskKind(name=NAME, label="evaluation", verb="evaluating", run=run)

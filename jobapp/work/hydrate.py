@@ -8,27 +8,24 @@ same transaction.
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlmodel import Session
 
 from jobapp.intake import FetchPolicy, InvalidURL, Posting, extract_posting, validate_url
 from jobapp.models import Job, utcnow
-from jobapp.tasks import JobGone, NewTask, Outcome, PermanentError, TaskContext
+from jobapp.tasks import JobGone, Outcome, PermanentError, TaskContext
 from jobapp.work import evaluate
+from jobapp.work.kind import TaskKind
+from jobapp.work.requests import CLICKED, new_task
 
-KIND = "hydrate-job-url"
 MAX_DESCRIPTION = 200_000  # as for pasted descriptions (jobapp.jobs.add_job)
 
 
 async def run(ctx: TaskContext) -> Outcome:
-    from jobapp.work import CLICKED, dedupe_key  # the registry imports this module
-
     await ctx.progress(5, "Fetching the page", stage=True)
     job_id = ctx.task.job_id
     job = await ctx.read(lambda s: s.get(Job, job_id) if job_id is not None else None)
     if job is None:
-        raise JobGone(f"job #{job_id} was deleted")
+        raise JobGone(job_id)
     link = (job.url or ctx.task.payload.get("url") or "").strip()
     if not link:
         raise PermanentError("This job has no link to read; add the posting's web address or paste the description.")
@@ -42,7 +39,7 @@ async def run(ctx: TaskContext) -> Outcome:
 
     posting = await extract_posting(url, FetchPolicy.from_env(), on_stage=reading)
     await ctx.progress(90, "Saving", stage=True)
-    evaluation_key = await asyncio.to_thread(dedupe_key, evaluate.KIND, job_id, engine=ctx.engine)
+    evaluation = await ctx.read(lambda s: new_task(s, evaluate.KIND, job_id, priority=CLICKED))
 
     def apply(s: Session) -> None:
         fill(s, job_id, posting)
@@ -58,7 +55,7 @@ async def run(ctx: TaskContext) -> Outcome:
             "remote": posting.remote,
         },
         apply=apply,
-        follow_ups=[NewTask(evaluate.KIND, job_id=job_id, dedupe_key=evaluation_key, priority=CLICKED)],
+        follow_ups=[evaluation],
     )
 
 
@@ -67,7 +64,7 @@ def fill(s: Session, job_id: int | None, posting: Posting) -> Job:
     standing in for a title), the description whenever the posting has one."""
     row = s.get(Job, job_id) if job_id is not None else None
     if row is None:
-        raise JobGone(f"job #{job_id} was deleted")
+        raise JobGone(job_id)
     location = posting.location or ("Remote" if posting.remote else "")
     # The UI may show the link as a stand-in title until the posting is read: that is not the person's.
     stand_ins = {"", *(_stand_ins(row.url) if row.url else ())}
@@ -90,3 +87,13 @@ def _stand_ins(url: str) -> set[str]:
     """A link as a placeholder title may show it: whole, or without its scheme (cut to the column)."""
     bare = url.split("://", 1)[-1]
     return {url, url[:300], bare, bare[:300]}
+
+
+KIND = TaskKind(
+    name="hydrate-job-url",
+    label="reading the posting",
+    verb="reading the posting for",
+    run=run,
+    uses_model=False,
+    person_can_request=False,
+)

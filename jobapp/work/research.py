@@ -12,9 +12,9 @@ from jobapp.llm import Request
 from jobapp.tasks import Outcome, TaskContext
 from jobapp.work.common import load_inputs, posting_text
 from jobapp.work.drafting import draft_document
+from jobapp.work.kind import TaskKind
 
-KIND = "company-research"
-DOCUMENT_KIND = "research"
+NAME = "company-research"
 SECTIONS = ("Overview", "What they build", "Recent news", "Red flags", "Talking points", "Questions to ask")
 
 
@@ -22,9 +22,9 @@ async def run(ctx: TaskContext) -> Outcome:
     await ctx.progress(5, "Reading the posting", stage=True)
     inputs = await load_inputs(ctx, need_resume=False)
     job, resume = inputs.job, inputs.profile.resume
-    site_text = await company_site_text(ctx, ctx.task.payload.get("site_url") or "")
+    site_text = await company_site_text(ctx, KIND.options_of(ctx.task.payload).get("site_url", ""))
     request = Request(
-        purpose="company-research",
+        purpose=NAME,
         system=(
             "You prepare a candidate for an interview. Write a brief in Markdown with exactly these sections as "
             f"'## ' headings: {', '.join(SECTIONS)}. Say plainly what you do not know; never invent news."
@@ -44,7 +44,7 @@ async def run(ctx: TaskContext) -> Outcome:
         },
     )
     return await draft_document(
-        ctx, request, document_kind=DOCUMENT_KIND, label="Writing the brief", expected_words=350
+        ctx, request, document_kind=KIND.document_kind, label="Writing the brief", expected_words=350
     )
 
 
@@ -75,3 +75,13 @@ def main_text(html: str, limit: int = 20_000) -> str:
         node.decompose()
     root = tree.css_first("main") or tree.css_first("article") or tree.body
     return re.sub(r"\s+", " ", root.text(separator=" ")).strip()[:limit] if root else ""
+
+
+KIND = TaskKind(
+    name=NAME,
+    label="company research",
+    verb="researching the company of",
+    run=run,
+    text_options=("site_url",),
+    document_kind="research",
+)

@@ -29,6 +29,7 @@ from jobapp.tasks import (
     ClaimedTask,
     EventBus,
     JobGone,
+    Limits,
     NewTask,
     Outcome,
     PermanentError,
@@ -38,6 +39,7 @@ from jobapp.tasks import (
     TaskManager,
     TransientError,
 )
+from jobapp.tasks.manager import ProgressWrite
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -127,7 +129,7 @@ def set_fit_score(job_id: int, score: int) -> Callable[[Session], None]:
     def apply(s: Session) -> None:
         job = s.get(Job, job_id)
         if job is None:
-            raise JobGone(f"job #{job_id} no longer exists")
+            raise JobGone(job_id)
         job.fit_score = score
         job.evaluated_at = utcnow()
         s.add(job)
@@ -220,8 +222,8 @@ class TestEnqueueReturnsAtOnce:
 
         assert not ran.is_set()
         assert enqueued.created
-        assert enqueued.task["status"] == "queued"
-        assert enqueued.task["attempt"] == 0
+        assert enqueued.task.status == "queued"
+        assert enqueued.task.attempt == 0
         # The work happens afterwards, in the runner.
         await asyncio.wait_for(ran.wait(), 15)
         done = await wait_status(manager, enqueued.task_id, "completed")
@@ -250,7 +252,7 @@ class TestDedupeIsRaceSafe:
         assert len({r.task_id for r in results}) == 1
         assert sum(r.created for r in results) == 1
         # The duplicates got the existing task back, so the UI can say "already queued".
-        assert all(r.task["status"] == "queued" for r in results)
+        assert all(r.task.status == "queued" for r in results)
 
     def test_key_is_held_while_active_and_free_once_finished(self, manager, engine):
         job_id = make_job(engine)
@@ -260,7 +262,7 @@ class TestDedupeIsRaceSafe:
 
         while_running = manager.enqueue(NewTask("evaluate-job", job_id=job_id, dedupe_key=key))
         assert (while_running.created, while_running.task_id) == (False, first.task_id)
-        assert while_running.task["status"] == "running"
+        assert while_running.task.status == "running"
 
         assert manager.complete(claimed.id, "w1", result={})
         again = manager.enqueue(NewTask("evaluate-job", job_id=job_id, dedupe_key=key))
@@ -341,23 +343,24 @@ class Gauge:
 
 
 class TestBoundedConcurrency:
-    async def test_global_cap_is_never_exceeded(self, manager, engine, start_runner):
+    async def test_global_cap_is_never_exceeded(self, engine, start_runner):
+        manager = TaskManager(engine, limits=Limits(concurrency=3))
         gauge = Gauge()
         ids = [manager.enqueue(NewTask("evaluate-job")).task_id for _ in range(12)]
-        await start_runner(manager, {"evaluate-job": gauge.handler(0.03)}, fast(concurrency=3))
+        await start_runner(manager, {"evaluate-job": gauge.handler(0.03)}, fast(concurrency=8))
 
         await wait_for(lambda: count_status(engine, "completed") == len(ids), "all tasks to complete")
         assert gauge.peak_total == 3  # the cap was reached, and never exceeded
         assert sorted(gauge.finished) == ids
 
-    async def test_per_kind_caps_are_never_exceeded(self, manager, engine, start_runner):
+    async def test_per_kind_caps_are_never_exceeded(self, engine, start_runner):
+        manager = TaskManager(engine, limits=Limits(concurrency=4, kind_limits={"generate-cv": 1, "evaluate-job": 2}))
         gauge = Gauge()
         kinds = ["generate-cv", "evaluate-job", "hydrate-job-url"] * 6
         for kind in kinds:
             manager.enqueue(NewTask(kind))
-        config = fast(concurrency=4, kind_limits={"generate-cv": 1, "evaluate-job": 2})
         handler = gauge.handler(0.02)
-        await start_runner(manager, dict.fromkeys(set(kinds), handler), config)
+        await start_runner(manager, dict.fromkeys(set(kinds), handler), fast(concurrency=8))
 
         await wait_for(lambda: count_status(engine, "completed") == len(kinds), "all tasks to complete")
         assert gauge.peak["generate-cv"] == 1
@@ -404,7 +407,8 @@ class TestExactlyOnceClaim:
         assert all(r.result == {"worker": r.worker_id} for r in rows)
 
     def test_claim_never_hands_a_task_out_twice(self, engine, other_engine):
-        managers = [TaskManager(engine), TaskManager(other_engine)]
+        no_cap = Limits(concurrency=1000)  # this test is about claims racing, not about caps
+        managers = [TaskManager(engine, limits=no_cap), TaskManager(other_engine, limits=no_cap)]
         ids = {managers[0].enqueue(NewTask("evaluate-job")).task_id for _ in range(60)}
 
         def drain(worker: int) -> list[int]:
@@ -459,27 +463,29 @@ class TestNothingLostOnCrash:
         assert done["attempt"] == 1
         assert blocker.calls == [task_id]
 
-    async def test_rescue_requeues_an_expired_lease_then_fails_when_attempts_are_spent(self, manager):
-        task_id = manager.enqueue(NewTask("evaluate-job", max_attempts=2)).task_id
+    async def test_rescue_requeues_an_expired_lease_then_fails_when_crashes_are_spent(self, engine):
+        # A crash is not an attempt: a task with one attempt left survives crashes up to the crash limit.
+        manager = TaskManager(engine, limits=Limits(max_crashes=2))
+        task_id = manager.enqueue(NewTask("evaluate-job", max_attempts=1)).task_id
 
         claim_one(manager, "dead-worker", lease_seconds=0.01)
         await asyncio.sleep(0.05)  # the lease lapses; nobody completes the task
         assert manager.rescue() == 1
         row = manager.task(task_id)
-        assert (row["status"], row["attempt"], row["worker_id"]) == ("queued", 1, None)
+        assert (row["status"], row["attempt"], row["crashes"], row["worker_id"]) == ("queued", 0, 1, None)
         assert len(row["errors"]) == 1
         assert "dead-worker stopped responding" in row["errors"][0]["error"]
         assert row["errors"][0]["attempt"] == 1
         assert at(row["run_after"]) <= utcnow()  # claimable again at once
 
-        assert claim_one(manager, "dead-again", lease_seconds=0.01).attempt == 2
+        assert claim_one(manager, "dead-again", lease_seconds=0.01).attempt == 1  # the crashed try is not counted
         await asyncio.sleep(0.05)
         assert manager.rescue() == 1
         row = manager.task(task_id)
-        assert row["status"] == "failed"
+        assert (row["status"], row["crashes"]) == ("failed", 2)
         assert row["finished_at"] is not None
-        assert "stopped responding" in row["error"]
-        assert [e["attempt"] for e in row["errors"]] == [1, 2]
+        assert row["error"] == "the task's worker stopped responding 2 times; giving up"
+        assert [e["attempt"] for e in row["errors"]] == [1, 1]
 
     async def test_rescue_leaves_live_leases_alone_and_honours_cancel(self, manager):
         alive = manager.enqueue(NewTask("evaluate-job")).task_id
@@ -501,10 +507,10 @@ class TestNothingLostOnCrash:
         # A long rescuer interval: the start-up pass is what finds the orphan.
         await start_runner(manager, {"evaluate-job": quick()}, fast(lease_seconds=600))
         row = manager.task(task_id)
-        assert (row["status"], row["attempt"]) == ("queued", 1)
+        assert (row["status"], row["attempt"], row["crashes"]) == ("queued", 0, 1)
 
         done = await wait_status(manager, task_id, "completed")
-        assert done["attempt"] == 2
+        assert (done["attempt"], done["crashes"]) == (1, 1)  # the crash is counted apart from attempts
         assert len(done["errors"]) == 1
         assert "dead-worker stopped responding" in done["errors"][0]["error"]
 
@@ -726,7 +732,7 @@ class TestRetry:
         broken = False  # the person fixed the setting
         summary = manager.retry(task_id)
         assert summary is not None
-        assert (summary["status"], summary["attempt"]) == ("queued", 0)
+        assert (summary.status, summary.attempt) == ("queued", 0)
 
         row = await wait_status(manager, task_id, "completed")
         assert (row["attempt"], row["result"], row["error"]) == (1, {"ok": True}, None)
@@ -775,10 +781,10 @@ class TestChains:
 
         assert evaluated == [{"job_id": job_id, "payload": {"from": first}}]
         assert get_job(engine, job_id).fit_score == 4
-        chained = [t for t in manager.summaries() if t["kind"] == "evaluate-job"]
+        chained = [t for t in manager.summaries() if t.kind == "evaluate-job"]
         assert len(chained) == 1
         # Written by the completing transaction: created at the same instant the parent finished.
-        assert at(chained[0]["created_at"]) == at(manager.task(first)["finished_at"])
+        assert chained[0].created_at == at(manager.task(first)["finished_at"])
 
     def test_follow_up_whose_key_is_active_is_skipped(self, manager, engine):
         job_id = make_job(engine)
@@ -801,7 +807,7 @@ class TestChains:
         assert manager.task(parent)["status"] == "completed"
         assert rows_with_key(engine, key) == 1
         assert manager.task(already.task_id)["status"] == "queued"
-        kinds = Counter(t["kind"] for t in manager.summaries())
+        kinds = Counter(t.kind for t in manager.summaries())
         assert kinds == {"hydrate-job-url": 1, "evaluate-job": 1, "company-research": 1}
 
     def test_no_follow_up_when_the_completion_is_not_written(self, manager, engine):
@@ -849,7 +855,7 @@ class TestDeletingAJob:
         job_id = make_job(engine)
 
         async def evaluate(ctx: TaskContext) -> Outcome:
-            raise JobGone(f"job #{ctx.task.job_id} no longer exists")
+            raise JobGone(ctx.task.job_id)
 
         await start_runner(manager, {"evaluate-job": evaluate}, fast())
         task_id = manager.enqueue(NewTask("evaluate-job", job_id=job_id)).task_id
@@ -933,12 +939,14 @@ class TestRetention:
         assert pruned == 3
         assert task_ids(engine) == {*finished[-3:], *active}
 
-    async def test_pruner_tick_applies_the_runner_config(self, manager, engine):
+    async def test_pruner_tick_applies_the_limits_in_force(self, engine):
+        manager = TaskManager(
+            engine, limits=Limits(keep_finished_days=1 / 24, keep_failed_days=1, keep_finished_max=10)
+        )
         old = finished_task(manager, "completed")
         recent = finished_task(manager, "completed")
         set_task(engine, old, finished_at=utcnow() - timedelta(hours=2))
-        config = fast(keep_finished=timedelta(hours=1), keep_failed=timedelta(days=1), keep_max=10)
-        runner = Runner(manager, {}, config)
+        runner = Runner(manager, {}, fast())
 
         await runner.pruner.tick()
 
@@ -1021,7 +1029,7 @@ class TestLostLease:
         assert manager.complete(task_id, "intruder", result={"score": 1}) is False
         assert manager.fail(task_id, "intruder", error="boom", transient=True) is None
         assert manager.mark_cancelled(task_id, "intruder") is False
-        assert manager.progress(task_id, "intruder", progress=50, label="Halfway", stage=True) is False
+        manager.save_progress("intruder", [ProgressWrite(task_id, 50, "Halfway", ({"label": "Halfway"},))])
 
         assert manager.task(task_id) == before
         assert manager.complete(task_id, "owner", result={"score": 4})
@@ -1051,5 +1059,5 @@ class TestLostLease:
 
         assert blocker.interrupted.is_set()
         row = manager.task(task_id)
-        assert (row["status"], row["worker_id"], row["attempt"], row["result"]) == ("running", "other-worker", 2, None)
+        assert (row["status"], row["worker_id"], row["attempt"], row["result"]) == ("running", "other-worker", 1, None)
         assert get_job(engine, job_id).fit_score is None

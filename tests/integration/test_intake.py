@@ -50,8 +50,8 @@ from jobapp.intake import (
     validate_url,
 )
 from jobapp.models import Job, Profile, Task, utcnow
-from jobapp.tasks import JobGone, PermanentError, Runner, RunnerConfig, TaskManager, TransientError
-from jobapp.work import CLICKED, HANDLERS, VERBS, evaluate, hydrate, request_hydration
+from jobapp.tasks import JobGone, Limits, PermanentError, Runner, RunnerConfig, TaskManager, TransientError
+from jobapp.work import CLICKED, HANDLERS, KINDS, evaluate, hydrate, request_hydration
 from tests.integration.fake_board import (
     ASHBY_ID,
     JSON,
@@ -777,15 +777,15 @@ class TestHydrateTask:
         monkeypatch.setenv("JOBAPP_FETCH_ALLOW_LOOPBACK", "1")
         monkeypatch.setenv("JOBAPP_FETCH_LOOPBACK_PORTS", str(board.port))
         monkeypatch.setenv("JOBAPP_ATS_API_BASE", json.dumps({"greenhouse": board.url()}))
-        manager = TaskManager(engine)
-        runner = Runner(manager, HANDLERS, RunnerConfig(poll_seconds=0.05, kind_limits={evaluate.KIND: 0}))
+        manager = TaskManager(engine, limits=Limits(kind_limits={evaluate.KIND.name: 0}))
+        runner = Runner(manager, HANDLERS, RunnerConfig(poll_seconds=0.05))
         await runner.start()
         yield runner
         await runner.stop()
 
     def test_registered(self):
-        assert HANDLERS[hydrate.KIND] is hydrate.run
-        assert VERBS[hydrate.KIND] == "reading the posting for"
+        assert HANDLERS[hydrate.KIND.name] is hydrate.run
+        assert KINDS[hydrate.KIND.name].verb == "reading the posting for"
 
     async def test_fills_the_job_stores_the_canonical_url_and_chains_evaluation(self, engine, board, runner):
         board.json("/v1/boards/acme/jobs/4012345", greenhouse_job())
@@ -817,11 +817,11 @@ class TestHydrateTask:
         with Session(engine) as s:
             assert find_job_by_url(s, validate_url(link)).id == job_id  # type: ignore[union-attr]
 
-        follow_ups = [t for t in tasks_of(engine, job_id) if t.kind == evaluate.KIND]
+        follow_ups = [t for t in tasks_of(engine, job_id) if t.kind == evaluate.KIND.name]
         assert len(follow_ups) == 1
         assert follow_ups[0].status == "queued"
         assert follow_ups[0].priority == CLICKED
-        assert follow_ups[0].dedupe_key.startswith(f"{evaluate.KIND}:{job_id}:")  # type: ignore[union-attr]
+        assert follow_ups[0].dedupe_key.startswith(f"{evaluate.KIND.name}:{job_id}:")  # type: ignore[union-attr]
 
     async def test_a_500_is_retried_and_the_retry_reads_the_page(self, engine, board, runner):
         page = jsonld_page(JSONLD_CASES["@graph"][0])
@@ -862,7 +862,7 @@ class TestHydrateTask:
         assert PASTE in failed["error"]
         job = get_job(engine, job_id)
         assert job is not None and job.description == "" and job.title == ""
-        assert [t.kind for t in tasks_of(engine, job_id)] == [hydrate.KIND]  # no evaluation chained
+        assert [t.kind for t in tasks_of(engine, job_id)] == [hydrate.KIND.name]  # no evaluation chained
 
     def test_saving_into_a_deleted_job_raises_job_gone(self, engine):
         job_id = add_job(engine, url="https://example.com/job")

@@ -16,7 +16,9 @@ INPUTS = {
 
 
 def letter(**overrides) -> Request:
-    return Request(purpose="cover-letter", system="", prompt="posting and resume", inputs={**INPUTS, **overrides})
+    return Request(
+        purpose="generate-cover-letter", system="", prompt="posting and resume", inputs={**INPUTS, **overrides}
+    )
 
 
 async def test_stream_delivers_the_same_text_as_complete_and_reports_usage():

@@ -1,0 +1,224 @@
+"""A tab's follow loop: what `Board.follow` runs for as long as the tab stays on its page.
+
+The loop registers with the process's live hub, computes the page's view (from the hub's picture, and
+from the database for the rows an event said changed), and assigns only the fields whose value differs
+from what it last sent: a progress tick sends one task row, not the pipeline. Pushes are coalesced to at
+most `PUSHES_PER_SECOND`. The loop ends when the tab disconnects or its socket moves to another worker
+(that worker's loop takes over), or when a newer `follow` supersedes it (a navigation, a reload).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import reflex as rx
+from sqlmodel import Session
+
+from jobapp.live import views
+from jobapp.live.hub import LiveHub, Pending
+from jobapp.live.rows import JOB_TASKS_LIMIT, job_detail, job_documents, pipeline_rows, task_row
+from jobapp.models import Job
+from jobapp.runtime import get_hub
+from jobapp.state.job_view import JobView, job_id_from_path
+from jobapp.tasks import TaskSummary
+
+PUSHES_PER_SECOND = 10
+# How long an idle loop sleeps before checking that its tab is still connected to this worker.
+CHECK_SECONDS = 5.0
+
+Fields = dict[type[rx.State], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str  # "pipeline", "activity", "job" or "other"
+    job_id: int | None = None
+
+    @classmethod
+    def of(cls, path: str) -> Page:
+        path = "/" + path.strip("/")
+        if path == "/":
+            return cls("pipeline")
+        if path == "/activity":
+            return cls("activity")
+        if job_id := job_id_from_path(path):
+            return cls("job", job_id)
+        return cls("other")
+
+
+class TabView:
+    """What one tab shows, and what it was last sent."""
+
+    def __init__(self, page: Page, hub: LiveHub, board: type[rx.State]) -> None:
+        self.page = page
+        self.hub = hub
+        self.board = board  # the state class holding the board's fields
+        self.sent: dict[tuple[type[rx.State], str], Any] = {}
+        # The job page's own copy of its job's tasks (the picture keeps only active and recent ones).
+        self.job_tasks: dict[int, TaskSummary] = {}
+        self.job: dict[str, Any] | None = None
+        self.documents: dict[str, list[dict[str, Any]]] = {}
+
+    async def changes(self, pending: Pending | None) -> Fields:
+        """The page's fields whose fresh value differs from what was sent (everything when `pending` is None)."""
+        fresh: Fields = {}
+        picture = self.hub.picture
+        everything = pending is None or pending.everything
+        board_fields: dict[str, Any] = {}
+        if everything or pending.board:  # type: ignore[union-attr]
+            board_fields["indicator"] = views.indicator(picture.active_sorted())
+        if self.page.name == "pipeline":
+            if everything or pending.job_rows or pending.deleted:  # type: ignore[union-attr]
+                board_fields["jobs"] = await asyncio.to_thread(self._read, pipeline_rows)
+            if everything or pending.board:  # type: ignore[union-attr]
+                board_fields["job_activity"] = views.job_activity(picture)
+        elif self.page.name == "activity" and (everything or pending.board or pending.job_rows):  # type: ignore[union-attr]
+            active = picture.active_sorted()
+            shown = active[: views.ACTIVE_SHOWN]
+            recent = list(picture.recent)
+            titles = await self.hub.titles_for(views.job_ids(shown + recent))
+            board_fields |= {
+                "active": views.task_rows(picture, shown, titles),
+                "active_total": len(active),
+                "recent": views.task_rows(picture, recent, titles),
+            }
+        fresh[self.board] = board_fields
+        if self.page.name == "job":
+            fresh[JobView] = await self._job_fields(pending)
+        return self._unsent(fresh)
+
+    async def _job_fields(self, pending: Pending | None) -> dict[str, Any]:
+        job_id = self.page.job_id
+        assert job_id is not None
+        if pending is not None and job_id in pending.deleted:
+            return {"missing": True, "loaded": True}
+        if pending is None or pending.everything:
+            data = await asyncio.to_thread(self._read, lambda s: _read_job_page(s, self.hub, job_id))
+            if data is None:
+                return {"job_id": job_id, "missing": True, "loaded": True}
+            self.job, self.documents, tasks = data
+            self.job_tasks = {t.id: t for t in tasks}
+        else:
+            if job_id in pending.job_rows or pending.documents:
+                data = await asyncio.to_thread(
+                    self._read, lambda s: _read_job(s, job_id, with_documents=pending.documents)
+                )
+                if data is None:
+                    return {"missing": True, "loaded": True}
+                self.job, documents = data
+                if documents is not None:
+                    self.documents = documents
+            self.job_tasks.update(pending.job_tasks)
+        picture = self.hub.picture
+        tasks = sorted(self.job_tasks.values(), key=lambda t: t.id, reverse=True)[:JOB_TASKS_LIMIT]
+        self.job_tasks = {t.id: t for t in tasks}
+        live = [t for t in tasks if t.active]
+        return {
+            "job_id": job_id,
+            "job": self.job,
+            "documents": self.documents,
+            "tasks": [task_row(t, picture.progress_of(t)) for t in tasks],
+            "active_kinds": sorted({t.kind for t in live}),
+            # Text of a running task, until its document replaces it.
+            "streams": {
+                str(t.id): ("… " if stream.joined_late else "") + stream.text
+                for t in live
+                if (stream := picture.texts.get(t.id)) is not None and stream.text
+            },
+            "loaded": True,
+            "missing": False,
+        }
+
+    def _unsent(self, fresh: Fields) -> Fields:
+        changed: Fields = {}
+        for state, values in fresh.items():
+            for name, value in values.items():
+                if self.sent.get((state, name), _UNSENT) != value:
+                    changed.setdefault(state, {})[name] = value
+        return changed
+
+    def mark_sent(self, changed: Fields) -> None:
+        for state, values in changed.items():
+            for name, value in values.items():
+                self.sent[(state, name)] = value
+
+    def _read(self, fn):
+        with Session(self.hub.manager.engine, expire_on_commit=False) as s:
+            return fn(s)
+
+
+_UNSENT = object()
+
+
+def _read_job(s: Session, job_id: int, *, with_documents: bool) -> tuple[dict[str, Any], Any] | None:
+    job = s.get(Job, job_id)
+    if job is None:
+        return None
+    return job_detail(job), job_documents(s, job_id) if with_documents else None
+
+
+def _read_job_page(s: Session, hub: LiveHub, job_id: int) -> tuple[dict[str, Any], Any, list[TaskSummary]] | None:
+    data = _read_job(s, job_id, with_documents=True)
+    if data is None:
+        return None
+    tasks = hub.manager.summaries(job_id=job_id, limit=JOB_TASKS_LIMIT)
+    return data[0], data[1], tasks
+
+
+def _connected_here(token: str) -> bool:
+    """The tab's socket is connected to this worker (it may have moved to another one, or closed)."""
+    from reflex_base.registry import RegistrationContext
+
+    namespace = RegistrationContext.get().app.event_namespace
+    if namespace is None:
+        return False
+    manager = namespace._token_manager
+    record = manager.token_to_socket.get(token)
+    return record is not None and record.instance_id == manager.instance_id
+
+
+async def follow_tab(board: Any, board_cls: type[rx.State]) -> None:
+    """The loop of `Board.follow`: `board` is the background event's state proxy."""
+    hub = get_hub()
+    await hub.ready.wait()
+    page = Page.of(board.router.url.path)
+    token = board.router.session.client_token
+    loop = asyncio.get_running_loop()
+    view = TabView(page, hub, board_cls)
+    with hub.follow(page.job_id) as follower:
+        pending: Pending | None = None  # None: send the whole view
+        while True:
+            changed = await view.changes(pending)
+            if changed:
+                if not _connected_here(token):
+                    return
+                async with board:
+                    for state, values in changed.items():
+                        target = board if state is board_cls else await board.get_state(state)
+                        for name, value in values.items():
+                            setattr(target, name, value)
+                view.mark_sent(changed)
+            pushed_at = loop.time()
+            pending = None
+            while pending is None:
+                pending = await follower.wait(CHECK_SECONDS)
+                if not _connected_here(token):
+                    return
+            # Coalesce: take everything that arrives within the push interval in one push.
+            await asyncio.sleep(max(0.0, pushed_at + 1 / PUSHES_PER_SECOND - loop.time()))
+            if (more := follower.take()) is not None:
+                pending = _merged(pending, more)
+
+
+def _merged(first: Pending, second: Pending) -> Pending:
+    return Pending(
+        board=first.board or second.board,
+        job_rows=first.job_rows | second.job_rows,
+        deleted=first.deleted | second.deleted,
+        job_tasks={**first.job_tasks, **second.job_tasks},
+        texts=first.texts or second.texts,
+        documents=first.documents or second.documents,
+        everything=first.everything or second.everything,
+    )
