@@ -50,7 +50,7 @@ def measure(url: str, tasks: int, cap: int, sleep: float) -> dict[str, Any]:
         first_done = None
         while completed < tasks:
             event = await events.get()
-            if isinstance(event, TaskChanged) and event.task.get("status") == "completed":
+            if isinstance(event, TaskChanged) and event.task.status == "completed":
                 completed += 1
                 first_done = first_done or time.perf_counter() - t0
         wall = time.perf_counter() - t0

@@ -62,7 +62,7 @@ def run_jobapp(directory: Path, n: int) -> dict[str, float]:
         completed = 0
         while completed < n:
             event = await events.get()
-            if isinstance(event, TaskChanged) and event.task.get("status") == "completed":
+            if isinstance(event, TaskChanged) and event.task.status == "completed":
                 completed += 1
         t_end = time.perf_counter()
         await runner.stop()

@@ -39,7 +39,9 @@ def _configure_sqlite(engine: Engine) -> None:
         # Writers that read first (the task verbs) ask for BEGIN IMMEDIATE through `writer()`: it
         # takes the write lock up front, so they wait on busy_timeout instead of failing when their
         # read snapshot goes stale. Plain reads stay deferred and never block on a writer.
-        conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get('sqlite_begin', 'DEFERRED')}")
+        # Straight to the driver: a BEGIN needs none of SQLAlchemy's statement handling.
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.connection.dbapi_connection.execute(f"BEGIN {mode}")
 
 
 def make_engine(url: str) -> Engine:

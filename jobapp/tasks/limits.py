@@ -62,9 +62,16 @@ class Limits:
         return replace(self, **values)
 
 
+STORED = select(SETTING.c.value).where(SETTING.c.key == SETTING_KEY)
+
+
 def read_limits(conn: Connection, defaults: Limits) -> Limits:
     """The limits in force: the stored row over `defaults`. A stored row that no longer validates is ignored."""
-    stored = conn.execute(select(SETTING.c.value).where(SETTING.c.key == SETTING_KEY)).scalar_one_or_none()
+    return limits_from(conn.execute(STORED).scalar_one_or_none(), defaults)
+
+
+def limits_from(stored: Any, defaults: Limits) -> Limits:
+    """`defaults` with the stored row's values (as read by `STORED`) applied."""
     if not stored:
         return defaults
     if isinstance(stored, str):  # a driver that hands JSON back as text

@@ -23,29 +23,31 @@ refused by the guard, so results are written once, but the handler's side effect
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import threading
+import weakref
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, bindparam, delete, func, insert, literal, select, update
+from sqlalchemy import Connection, Engine, delete, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from jobapp.db import writer
-from jobapp.models import ACTIVE_STATUSES, FINISHED_STATUSES, Job, Task, TaskStatus, utcnow
+from jobapp.models import FINISHED_STATUSES, Job, Task, utcnow
+from jobapp.tasks import _sql as sql
 from jobapp.tasks import retry as retry_policy
+from jobapp.tasks._sql import CANCELLED, COMPLETED, FAILED, QUEUED, TASK_TABLE, T
 from jobapp.tasks.errors import AlreadyEnqueued, JobGone
 from jobapp.tasks.events import EventBus, TaskChanged
-from jobapp.tasks.limits import Limits, read_limits
+from jobapp.tasks.limits import STORED as STORED_LIMITS
+from jobapp.tasks.limits import Limits, limits_from, read_limits
 from jobapp.tasks.summary import SUMMARY_COLUMNS, TaskSummary
 
-T = Task.__table__.c  # type: ignore[attr-defined]
-TASK_TABLE = Task.__table__  # type: ignore[attr-defined]
-QUEUED, RUNNING = TaskStatus.QUEUED, TaskStatus.RUNNING
-COMPLETED, FAILED, CANCELLED = TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED
+_SUMMARY_WIDTH = len(SUMMARY_COLUMNS)
 
 # One PostgreSQL advisory lock serializes claims across workers, so the running rows a claim counts
 # against the caps cannot change under it ("jobapp" in ASCII).
@@ -95,7 +97,7 @@ class Finished:
     usage: dict[str, Any] | None = None
     provider: str | None = None
     model: str | None = None
-    stages: Sequence[dict[str, Any]] | None = None  # the stage log to keep (None: leave it)
+    stages: Sequence[dict[str, Any]] = ()  # the stage log to keep
 
 
 @dataclass(frozen=True)
@@ -114,213 +116,58 @@ class HeartbeatResult:
     cancel: set[int]  # of those, the ones a person asked to cancel
 
 
-# -- statements, built once ---------------------------------------------------------------------------
-
-_NOW = bindparam("now", type_=T.updated_at.type)
-_ME = bindparam("me", type_=T.worker_id.type)
-_ID = bindparam("task_id", type_=T.id.type)
-
-
-def _landing(status: TaskStatus, label: Any) -> dict[str, Any]:
-    """The columns every transition into `status` sets: one definition, so no two verbs can disagree
-    about what a finished, cancelled or re-queued task looks like."""
-    landing = {
-        "status": status,
-        "updated_at": _NOW,
-        "lease_expires_at": None,  # nobody holds a task that is waiting or finished
-        "progress_label": label,
-        "version": T.version + 1,
-    }
-    if status in FINISHED_STATUSES:
-        return landing | {"finished_at": _NOW}  # worker_id stays: the worker that last held it
-    if status == QUEUED:
-        return landing | {"finished_at": None, "worker_id": None}
-    raise ValueError(f"{status} is not a landing status (claim moves tasks to running)")
-
-
-def _held_by_me(*statuses: TaskStatus) -> tuple[Any, ...]:
-    return (T.id == _ID, T.status.in_(statuses) if len(statuses) > 1 else T.status == statuses[0], T.worker_id == _ME)
-
-
-_INSERT = insert(TASK_TABLE).returning(*SUMMARY_COLUMNS)
-
-
 def _insert_values(new: NewTask, now: datetime) -> dict[str, Any]:
     return {
         "kind": new.kind,
-        "status": QUEUED,
         "job_id": new.job_id,
         "dedupe_key": new.dedupe_key,
         "priority": new.priority,
         "payload": new.payload,
         "max_attempts": new.max_attempts,
-        "errors": [],
-        "stages": [],
-        "attempt": 0,
-        "crashes": 0,
-        "progress": 0,
-        "progress_label": "Queued",
-        "cancel_requested": False,
-        "job_deleted": False,
-        "created_at": now,
-        "updated_at": now,
-        "run_after": now,
-        "version": 0,
+        "now": now,
     }
 
 
-_ACTIVE_WITH_KEY = select(*SUMMARY_COLUMNS).where(
-    T.dedupe_key == bindparam("key"), T.status.in_(ACTIVE_STATUSES), T.cancel_requested.is_(False)
-)
-_RUNNING_BY_KIND = select(T.kind, func.count()).where(T.status == RUNNING).group_by(T.kind)
-_CLAIM_CANDIDATES = (
-    select(T.id, T.kind)
-    .where(T.status == QUEUED, T.run_after <= _NOW, T.kind.not_in(bindparam("full", expanding=True)))
-    .order_by(T.priority, T.id)
-    .limit(bindparam("scan"))
-)
-_CLAIM = (
-    update(TASK_TABLE)
-    .where(T.id.in_(bindparam("chosen", expanding=True)), T.status == QUEUED)
-    .values(
-        status=RUNNING,
-        worker_id=_ME,
-        attempt=T.attempt + 1,
-        started_at=_NOW,
-        updated_at=_NOW,
-        heartbeat_at=_NOW,
+def _queued_summary(task_id: int, values: dict[str, Any]) -> TaskSummary:
+    """The summary of a task just inserted with `values`: known without reading it back."""
+    return TaskSummary(
+        id=task_id,
+        kind=values["kind"],
+        status=QUEUED,
+        job_id=values["job_id"],
+        priority=values["priority"],
+        attempt=0,
+        max_attempts=values["max_attempts"],
+        crashes=0,
         progress=0,
-        progress_label="Starting",
-        lease_expires_at=bindparam("lease", type_=T.lease_expires_at.type),
-        version=T.version + 1,
+        progress_label=sql.NEW_TASK["progress_label"],
+        error=None,
+        cancel_requested=False,
+        provider=None,
+        model=None,
+        usage=None,
+        job_deleted=False,
+        created_at=values["now"],
+        updated_at=values["now"],
+        started_at=None,
+        finished_at=None,
+        run_after=values["now"],
+        version=0,
     )
-    .returning(*SUMMARY_COLUMNS, T.payload, T.stages)
-)
-_HEARTBEAT = (
-    update(TASK_TABLE)
-    .where(T.worker_id == _ME, T.status == RUNNING)
-    .values(heartbeat_at=_NOW, lease_expires_at=bindparam("lease", type_=T.lease_expires_at.type))
-    .returning(T.id, T.cancel_requested)
-)
-_SAVE_PROGRESS = (
-    update(TASK_TABLE)
-    .where(T.id == bindparam("p_id"), T.status == RUNNING, T.worker_id == _ME)
-    .values(
-        progress=bindparam("p_progress"),
-        progress_label=bindparam("p_label"),
-        stages=bindparam("p_stages", type_=T.stages.type),
-        updated_at=_NOW,
-    )
-)
-_COMPLETE = (
-    update(TASK_TABLE)
-    .where(*_held_by_me(RUNNING))
-    .values(
-        _landing(COMPLETED, "Done")
-        | {
-            "result": bindparam("p_result", type_=T.result.type),
-            "progress": 100,
-            "error": None,
-            "usage": bindparam("p_usage", type_=T.usage.type),
-            "provider": bindparam("p_provider", type_=T.provider.type),
-            "model": bindparam("p_model", type_=T.model.type),
-        }
-    )
-    .returning(*SUMMARY_COLUMNS)
-)
-_SET_STAGES = update(TASK_TABLE).where(T.id == _ID).values(stages=bindparam("p_stages", type_=T.stages.type))
-_FAIL_READ = select(T.attempt, T.max_attempts, T.errors, T.cancel_requested).where(*_held_by_me(RUNNING))
-_MARK_CANCELLED = (
-    update(TASK_TABLE)
-    .where(*_held_by_me(RUNNING))
-    .values(_landing(CANCELLED, bindparam("p_label")))
-    .returning(*SUMMARY_COLUMNS)
-)
-_RETRY = (
-    update(TASK_TABLE)
-    .where(T.id == _ID, T.status.in_((FAILED, CANCELLED)), T.job_deleted.is_(False))
-    .values(
-        _landing(QUEUED, "Queued (retry)")
-        | {
-            "attempt": 0,
-            "crashes": 0,
-            "run_after": _NOW,
-            "started_at": None,
-            "cancel_requested": False,
-            "progress": 0,
-            "result": None,
-            "error": None,
-        }
-    )
-    .returning(*SUMMARY_COLUMNS)
-)
-_REQUEUE_CANCELLED = (
-    update(TASK_TABLE)
-    .where(T.worker_id == _ME, T.status == RUNNING, T.cancel_requested.is_(True))
-    .values(_landing(CANCELLED, "Cancelled"))
-    .returning(*SUMMARY_COLUMNS)
-)
-_REQUEUE = (
-    update(TASK_TABLE)
-    .where(T.worker_id == _ME, T.status == RUNNING)
-    .values(_landing(QUEUED, "Queued (server restarted)") | {"run_after": _NOW, "attempt": T.attempt - 1})
-    .returning(*SUMMARY_COLUMNS)
-)
-_STALE = select(T.id, T.attempt, T.crashes, T.errors, T.cancel_requested, T.worker_id).where(
-    T.status == RUNNING, T.lease_expires_at < _NOW
-)
-
-
-def _rescue(status: TaskStatus, label: str) -> Any:
-    # The crashed try does not count as an attempt: the crash is counted apart.
-    values = _landing(status, label) | {
-        "errors": bindparam("p_errors", type_=T.errors.type),
-        "attempt": T.attempt - 1,
-        "crashes": T.crashes + 1,
-    }
-    if status == QUEUED:
-        values["run_after"] = _NOW
-    if status == FAILED:
-        values["error"] = bindparam("p_error")
-    return (
-        update(TASK_TABLE)
-        .where(T.id == _ID, T.status == RUNNING, T.lease_expires_at < _NOW)
-        .values(values)
-        .returning(*SUMMARY_COLUMNS)
-    )
-
-
-_RESCUE = {status: _rescue(status, label) for status, label in ((QUEUED, "Queued (rescued)"), (FAILED, "Failed"))}
-_RESCUE[CANCELLED] = _rescue(CANCELLED, "Cancelled")
-
-
-def _fail(status: TaskStatus, label: Any) -> Any:
-    values = _landing(status, label) | {
-        "error": bindparam("p_error"),
-        "errors": bindparam("p_errors", type_=T.errors.type),
-        "stages": bindparam("p_stages", type_=T.stages.type),
-    }
-    if status == QUEUED:
-        values["run_after"] = bindparam("p_run_after", type_=T.run_after.type)
-    return update(TASK_TABLE).where(*_held_by_me(RUNNING)).values(values).returning(*SUMMARY_COLUMNS)
-
-
-_FAIL = {
-    QUEUED: _fail(QUEUED, bindparam("p_label")),
-    FAILED: _fail(FAILED, bindparam("p_label")),
-    CANCELLED: _fail(CANCELLED, "Cancelled"),
-}
 
 
 class TaskManager:
     def __init__(self, engine: Engine, bus: EventBus | None = None, *, limits: Limits | None = None) -> None:
         self.engine = engine
         self._writer = writer(engine)
-        self._lock: AbstractContextManager[Any] = (
-            threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
-        )
-        self.bus = bus or EventBus()
+        self._sqlite = engine.dialect.name == "sqlite"
         self._pg = engine.dialect.name == "postgresql"
+        self._q = sql.Statements(engine)
+        self._lock: AbstractContextManager[Any] = threading.Lock() if self._sqlite else contextlib.nullcontext()
+        # SQLite takes one writer at a time, so this process's verbs share one connection (under the lock)
+        # instead of checking one out of the pool for every transaction.
+        self._sqlite_conn: Connection | None = None
+        self.bus = bus or EventBus()
         # The limits when none are saved in Settings (from the environment, see jobapp.preferences).
         self.default_limits = limits or Limits()
 
@@ -331,10 +178,23 @@ class TaskManager:
         """A transaction for a verb. On SQLite it holds the write lock from BEGIN (jobapp.db.writer),
         and this process's verbs queue on a lock of their own first: a thread waiting in SQLite's
         busy handler sleeps in steps of milliseconds, one waiting on the lock wakes when it frees."""
-        with self._lock, self._writer.begin() as conn:
-            yield conn
+        with self._lock:
+            if not self._sqlite:
+                with self._writer.begin() as conn:
+                    yield conn
+                return
+            conn = self._shared_connection()
+            with conn.begin():
+                yield conn
 
-    def _emit(self, rows: Iterable[Row]) -> list[TaskSummary]:
+    def _shared_connection(self) -> Connection:
+        """This process's SQLite write connection (call with the lock held)."""
+        if self._sqlite_conn is None or self._sqlite_conn.closed or self._sqlite_conn.invalidated:
+            self._sqlite_conn = conn = self._writer.connect()
+            weakref.finalize(self, conn.close)
+        return self._sqlite_conn
+
+    def _emit(self, rows: Iterable[Sequence[Any]]) -> list[TaskSummary]:
         summaries = [TaskSummary.from_row(row) for row in rows]
         self.bus.publish_many(TaskChanged(summary) for summary in summaries)
         return summaries
@@ -365,24 +225,33 @@ class TaskManager:
         Race-safe: the partial unique index decides, not a check before the insert.
         """
         for _ in range(5):
+            values = _insert_values(new, utcnow())
             try:
-                with self._writing() as conn:
-                    row = conn.execute(_INSERT, _insert_values(new, utcnow())).one()
-            except IntegrityError:
+                task_id = self._insert(values)
+            except (IntegrityError, sqlite3.IntegrityError):
                 if new.dedupe_key and (existing := self._active_with_key(new.dedupe_key)):
                     return Enqueued(existing.id, False, existing)
                 if new.job_id is not None and not self._job_exists(new.job_id):
                     raise JobGone(new.job_id) from None
                 # The holder of the key finished between our insert and our look-up: go again.
                 continue
-            (summary,) = self._emit([row])
-            return Enqueued(summary.id, True, summary)
+            summary = _queued_summary(task_id, values)
+            self.bus.publish(TaskChanged(summary))
+            return Enqueued(task_id, True, summary)
         msg = f"could not enqueue {new.kind}: dedupe key {new.dedupe_key!r} kept changing hands"
         raise RuntimeError(msg)
 
+    def _insert(self, values: dict[str, Any]) -> int:
+        if not self._sqlite:
+            with self._writing() as conn:
+                return self._q.rows(conn, sql.INSERT, values)[0][0]
+        # One statement needs no transaction of its own: SQLite runs it in one (no BEGIN, no COMMIT).
+        with self._lock:
+            return self._q.rows(self._shared_connection(), sql.INSERT, values)[0][0]
+
     def _active_with_key(self, dedupe_key: str) -> TaskSummary | None:
         with self.engine.connect() as conn:
-            row = conn.execute(_ACTIVE_WITH_KEY, {"key": dedupe_key}).first()
+            row = conn.execute(sql.ACTIVE_WITH_KEY, {"key": dedupe_key}).first()
         return TaskSummary.from_row(row) if row else None
 
     def _job_exists(self, job_id: int) -> bool:
@@ -401,18 +270,22 @@ class TaskManager:
         if limit <= 0:
             return []
         now = utcnow()
+        q = self._q
         with self._writing() as conn:
             if self._pg:
                 conn.execute(select(func.pg_advisory_xact_lock(literal(CLAIM_LOCK))))
-            limits = read_limits(conn, self.default_limits)
-            running = dict(conn.execute(_RUNNING_BY_KIND).all())
+            stored = q.rows(conn, STORED_LIMITS)
+            limits = limits_from(stored[0][0] if stored else None, self.default_limits)
+            running = dict(q.rows(conn, sql.RUNNING_BY_KIND))
             room = min(limit, limits.concurrency - sum(running.values()))
             if room <= 0:
                 return []
             kind_room = {kind: cap - running.get(kind, 0) for kind, cap in limits.kind_limits.items()}
             full = [kind for kind, free in kind_room.items() if free <= 0]
-            query = _CLAIM_CANDIDATES.with_for_update(skip_locked=True) if self._pg else _CLAIM_CANDIDATES
-            candidates = conn.execute(query, {"now": now, "full": full, "scan": room * 4 if kind_room else room})
+            candidates_query = q.claim_candidates.with_for_update(skip_locked=True) if self._pg else q.claim_candidates
+            candidates = q.rows(
+                conn, candidates_query, {"now": now, "full": q.ids(full), "scan": room * 4 if kind_room else room}
+            )
             chosen: list[int] = []
             for task_id, kind in candidates:
                 if len(chosen) == room:
@@ -424,12 +297,12 @@ class TaskManager:
                 chosen.append(task_id)
             if not chosen:
                 return []
-            params = {"chosen": chosen, "me": worker_id, "now": now, "lease": now + timedelta(seconds=lease_seconds)}
-            rows = conn.execute(_CLAIM, params).all()
-        rows.sort(key=lambda r: (r.priority, r.id))
+            lease = now + timedelta(seconds=lease_seconds)
+            rows = q.rows(conn, q.claim, {"chosen": q.ids(chosen), "me": worker_id, "now": now, "lease": lease})
+        rows.sort(key=lambda r: (r[4], r[0]))  # priority, id
         self._emit(rows)
         return [
-            ClaimedTask(r.id, r.kind, r.job_id, r.payload or {}, r.attempt, r.max_attempts, tuple(r.stages or ()))
+            ClaimedTask(r[0], r[1], r[3], r[_SUMMARY_WIDTH] or {}, r[5], r[6], tuple(r[_SUMMARY_WIDTH + 1] or ()))
             for r in rows
         ]
 
@@ -439,10 +312,10 @@ class TaskManager:
         """Renew the lease of every task this worker runs; report which it still holds."""
         now = utcnow()
         with self._writing() as conn:
-            rows = conn.execute(
-                _HEARTBEAT, {"me": worker_id, "now": now, "lease": now + timedelta(seconds=lease_seconds)}
-            ).all()
-        return HeartbeatResult(held={r.id for r in rows}, cancel={r.id for r in rows if r.cancel_requested})
+            rows = self._q.rows(
+                conn, sql.HEARTBEAT, {"me": worker_id, "now": now, "lease": now + timedelta(seconds=lease_seconds)}
+            )
+        return HeartbeatResult(held={r[0] for r in rows}, cancel={r[0] for r in rows if r[1]})
 
     def save_progress(self, worker_id: str, writes: Sequence[ProgressWrite]) -> None:
         """Write the latest progress (and stage log) of several running tasks in one transaction.
@@ -455,7 +328,7 @@ class TaskManager:
         now = utcnow()
         params = [
             {
-                "p_id": w.task_id,
+                "task_id": w.task_id,
                 "me": worker_id,
                 "now": now,
                 "p_progress": w.progress,
@@ -465,7 +338,7 @@ class TaskManager:
             for w in writes
         ]
         with self._writing() as conn:
-            conn.execute(_SAVE_PROGRESS, params)
+            self._q.run_many(conn, sql.SAVE_PROGRESS, params)
 
     # -- endings -------------------------------------------------------------------------------
 
@@ -478,7 +351,7 @@ class TaskManager:
         the same work). The summaries are published after the commit.
         """
         outcomes: list[bool | Exception] = []
-        emitted: list[Row] = []
+        emitted: list[Sequence[Any]] = []
         now = utcnow()
         with self._writing() as conn:
             for item in finished:
@@ -490,36 +363,29 @@ class TaskManager:
                     "p_usage": item.usage,
                     "p_provider": item.provider,
                     "p_model": item.model,
+                    "p_stages": list(item.stages),
                 }
                 if item.apply is None and not item.follow_ups:
-                    row = conn.execute(_COMPLETE, params).first()
-                    self._set_stages(conn, item, row)
-                    outcomes.append(row is not None)
-                    emitted += [row] if row is not None else []
+                    rows = self._q.rows(conn, sql.COMPLETE, params)
+                    outcomes.append(bool(rows))
+                    emitted += rows
                     continue
                 try:
                     with conn.begin_nested():  # this task's writes stand or fall together
-                        row = conn.execute(_COMPLETE, params).first()
-                        written = []
-                        if row is not None:
-                            self._set_stages(conn, item, row)
+                        written = self._q.rows(conn, sql.COMPLETE, params)
+                        if written:
                             if item.apply is not None:
                                 with Session(bind=conn, join_transaction_mode="create_savepoint") as s:
                                     item.apply(s)
                                     s.commit()
-                            written = [row, *self._insert_follow_ups(conn, item.follow_ups, now)]
+                            written += self._insert_follow_ups(conn, item.follow_ups, now)
                 except Exception as error:
                     outcomes.append(error)
                     continue
                 emitted += written
-                outcomes.append(row is not None)
+                outcomes.append(bool(written))
         self._emit(emitted)
         return outcomes
-
-    @staticmethod
-    def _set_stages(conn: Connection, item: Finished, row: Row | None) -> None:
-        if row is not None and item.stages is not None:
-            conn.execute(_SET_STAGES, {"task_id": item.task_id, "p_stages": list(item.stages)})
 
     def complete(self, task_id: int, worker_id: str, **fields: Any) -> bool:
         """`complete_many` for one task (its `apply` exceptions are raised)."""
@@ -528,12 +394,12 @@ class TaskManager:
             raise outcome
         return outcome
 
-    def _insert_follow_ups(self, conn: Connection, follow_ups: Iterable[NewTask], now: datetime) -> list[Row]:
+    def _insert_follow_ups(self, conn: Connection, follow_ups: Iterable[NewTask], now: datetime) -> list[Any]:
         rows = []
         for new in follow_ups:
             try:
                 with conn.begin_nested():  # a savepoint, so a dedupe hit does not abort the completion
-                    rows.append(conn.execute(_INSERT, _insert_values(new, now)).one())
+                    rows.append(conn.execute(sql.INSERT_SUMMARY, _insert_values(new, now)).one())
             except IntegrityError:
                 continue
         return rows
@@ -555,7 +421,7 @@ class TaskManager:
         """
         now = utcnow()
         with self._writing() as conn:
-            current = conn.execute(_FAIL_READ, {"task_id": task_id, "me": worker_id}).first()
+            current = conn.execute(sql.FAIL_READ, {"task_id": task_id, "me": worker_id}).first()
             if current is None:
                 return None
             decision = retry_policy.decide(
@@ -592,7 +458,7 @@ class TaskManager:
                 params["p_label"] = (
                     f"Failed after {current.attempt} attempts" if transient and current.attempt > 1 else "Failed"
                 )
-            rows = conn.execute(_FAIL[status], params).all()
+            rows = conn.execute(sql.FAIL[status], params).all()
         self._emit(rows)
         return decision
 
@@ -600,12 +466,9 @@ class TaskManager:
         self, task_id: int, worker_id: str, *, label: str = "Cancelled", stages: Sequence[dict[str, Any]] = ()
     ) -> bool:
         """The runner stopped a running task on request (or because its job is gone)."""
+        params = {"task_id": task_id, "me": worker_id, "now": utcnow(), "p_label": label, "p_stages": list(stages)}
         with self._writing() as conn:
-            rows = conn.execute(
-                _MARK_CANCELLED, {"task_id": task_id, "me": worker_id, "now": utcnow(), "p_label": label}
-            ).all()
-            if rows and stages:
-                conn.execute(_SET_STAGES, {"task_id": task_id, "p_stages": list(stages)})
+            rows = conn.execute(sql.MARK_CANCELLED, params).all()
         self._emit(rows)
         return bool(rows)
 
@@ -622,21 +485,10 @@ class TaskManager:
         self._emit(rows)
         return rows[0].status if rows else None
 
-    def _cancel_where(self, conn: Connection, condition: Any, label: str = "Cancelled") -> list[Row]:
-        now = utcnow()
-        queued = conn.execute(
-            update(TASK_TABLE)
-            .where(condition, T.status == QUEUED)
-            .values(_landing(CANCELLED, label))
-            .returning(*SUMMARY_COLUMNS),
-            {"now": now},
-        ).all()
-        running = conn.execute(
-            update(TASK_TABLE)
-            .where(condition, T.status == RUNNING, T.cancel_requested.is_(False))
-            .values(cancel_requested=True, updated_at=now, progress_label="Cancelling", version=T.version + 1)
-            .returning(*SUMMARY_COLUMNS)
-        ).all()
+    def _cancel_where(self, conn: Connection, condition: Any, label: str = "Cancelled") -> list[Any]:
+        params = {"now": utcnow()}
+        queued = conn.execute(sql.cancel_queued(condition, label).returning(*SUMMARY_COLUMNS), params).all()
+        running = conn.execute(sql.request_cancel(condition).returning(*SUMMARY_COLUMNS), params).all()
         return [*queued, *running]
 
     def retry(self, task_id: int) -> TaskSummary | None:
@@ -647,7 +499,7 @@ class TaskManager:
         """
         try:
             with self._writing() as conn:
-                row = conn.execute(_RETRY, {"task_id": task_id, "now": utcnow()}).first()
+                row = conn.execute(sql.RETRY, {"task_id": task_id, "now": utcnow()}).first()
                 if row is None:
                     gone = conn.execute(select(T.job_deleted).where(T.id == task_id)).scalar_one_or_none()
                     if gone:
@@ -683,8 +535,8 @@ class TaskManager:
         """
         params = {"me": worker_id, "now": utcnow()}
         with self._writing() as conn:
-            cancelled = conn.execute(_REQUEUE_CANCELLED, params).all()
-            requeued = conn.execute(_REQUEUE, params).all()
+            cancelled = conn.execute(sql.REQUEUE_CANCELLED, params).all()
+            requeued = conn.execute(sql.REQUEUE, params).all()
         self._emit([*cancelled, *requeued])
         return len(requeued)
 
@@ -695,10 +547,10 @@ class TaskManager:
         worker `max_crashes` times (then it fails, saying so); a task someone asked to cancel is cancelled.
         """
         now = utcnow()
-        emitted: list[Row] = []
+        emitted: list[Any] = []
         with self._writing() as conn:
             limits = read_limits(conn, self.default_limits)
-            stale_query = _STALE.with_for_update(skip_locked=True) if self._pg else _STALE
+            stale_query = sql.STALE.with_for_update(skip_locked=True) if self._pg else sql.STALE
             for stale in conn.execute(stale_query, {"now": now}).all():
                 crashes = stale.crashes + 1
                 error = f"worker {stale.worker_id} stopped responding during attempt {stale.attempt}"
@@ -711,7 +563,7 @@ class TaskManager:
                     status = FAILED
                     error = f"the task's worker stopped responding {crashes} times; giving up"
                 params = {"task_id": stale.id, "now": now, "p_errors": [*stale.errors, entry], "p_error": error}
-                emitted += conn.execute(_RESCUE[status], params).all()
+                emitted += conn.execute(sql.RESCUE[status], params).all()
         self._emit(emitted)
         return len(emitted)
 
@@ -760,7 +612,7 @@ class TaskManager:
     def running_counts(self) -> dict[str, int]:
         """Running tasks per kind, across every worker."""
         with self.engine.connect() as conn:
-            return dict(conn.execute(_RUNNING_BY_KIND).all())
+            return dict(conn.execute(sql.RUNNING_BY_KIND).all())
 
 
 __all__ = [

@@ -1,0 +1,347 @@
+"""Every statement the task manager runs, each built once at import.
+
+`_landing` defines, once, the columns every transition into a status sets. `Statements` runs them: through
+SQLAlchemy on PostgreSQL, and on SQLite — where a transaction costs tens of microseconds and SQLAlchemy's
+execution machinery several times that — the hot ones (enqueue, claim, complete, progress, heartbeat) go
+straight to the driver, compiled once to SQL, with the columns' own SQLAlchemy bind and result processors,
+so values are stored and read exactly as SQLAlchemy would.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+    update,
+)
+from sqlalchemy.sql import Executable
+
+from jobapp.models import ACTIVE_STATUSES, FINISHED_STATUSES, Task, TaskStatus
+from jobapp.tasks import limits
+from jobapp.tasks.summary import SUMMARY_COLUMNS
+
+T = Task.__table__.c  # type: ignore[attr-defined]
+TASK_TABLE = Task.__table__  # type: ignore[attr-defined]
+QUEUED, RUNNING = TaskStatus.QUEUED, TaskStatus.RUNNING
+COMPLETED, FAILED, CANCELLED = TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED
+
+NOW = bindparam("now", type_=T.updated_at.type)
+ME = bindparam("me", type_=T.worker_id.type)
+ID = bindparam("task_id", type_=T.id.type)
+
+
+def landing(status: TaskStatus, label: Any) -> dict[str, Any]:
+    """The columns every transition into `status` sets: one definition, so no two verbs can disagree
+    about what a finished, cancelled or re-queued task looks like."""
+    values = {
+        "status": status,
+        "updated_at": NOW,
+        "lease_expires_at": None,  # nobody holds a task that is waiting or finished
+        "progress_label": label,
+        "version": T.version + 1,
+    }
+    if status in FINISHED_STATUSES:
+        return values | {"finished_at": NOW}  # worker_id stays: the worker that last held it
+    if status == QUEUED:
+        return values | {"finished_at": None, "worker_id": None}
+    raise ValueError(f"{status} is not a landing status (claim moves tasks to running)")
+
+
+def held_by_me(status: TaskStatus) -> tuple[Any, ...]:
+    return (T.id == ID, T.status == status, T.worker_id == ME)
+
+
+def _id_list(name: str, *, sqlite: bool) -> Any:
+    """A list of ids bound as one parameter: a JSON array read by json_each on SQLite (one statement for
+    any length), an expanding IN on PostgreSQL."""
+    if sqlite:
+        return select(literal_column("value")).select_from(func.json_each(bindparam(name))).scalar_subquery()
+    return bindparam(name, expanding=True)
+
+
+# -- enqueue -------------------------------------------------------------------------------------------
+
+# What every new task starts as; only kind, job, key, priority, payload, budget and time vary.
+NEW_TASK: dict[str, Any] = {
+    "status": QUEUED,
+    "errors": [],
+    "stages": [],
+    "attempt": 0,
+    "crashes": 0,
+    "progress": 0,
+    "progress_label": "Queued",
+    "cancel_requested": False,
+    "job_deleted": False,
+    "version": 0,
+}
+INSERT = (
+    insert(TASK_TABLE)
+    .values(
+        NEW_TASK
+        | {name: bindparam(name, type_=T[name].type) for name in ("kind", "job_id", "dedupe_key", "priority")}
+        | {"payload": bindparam("payload", type_=T.payload.type), "max_attempts": bindparam("max_attempts")}
+        | {"created_at": NOW, "updated_at": NOW, "run_after": NOW}
+    )
+    .returning(T.id)
+)
+INSERT_SUMMARY = INSERT.returning(*SUMMARY_COLUMNS)  # a follow-up, announced with its full summary
+ACTIVE_WITH_KEY = select(*SUMMARY_COLUMNS).where(
+    T.dedupe_key == bindparam("key"), T.status.in_(ACTIVE_STATUSES), T.cancel_requested.is_(False)
+)
+
+# -- claim ---------------------------------------------------------------------------------------------
+
+RUNNING_BY_KIND = select(T.kind, func.count()).where(T.status == RUNNING).group_by(T.kind)
+
+
+def _claim_candidates(*, sqlite: bool) -> Any:
+    return (
+        select(T.id, T.kind)
+        .where(T.status == QUEUED, T.run_after <= NOW, T.kind.not_in(_id_list("full", sqlite=sqlite)))
+        .order_by(T.priority, T.id)
+        .limit(bindparam("scan"))
+    )
+
+
+def _claim(*, sqlite: bool) -> Any:
+    return (
+        update(TASK_TABLE)
+        .where(T.id.in_(_id_list("chosen", sqlite=sqlite)), T.status == QUEUED)
+        .values(
+            status=RUNNING,
+            worker_id=ME,
+            attempt=T.attempt + 1,
+            started_at=NOW,
+            updated_at=NOW,
+            heartbeat_at=NOW,
+            progress=0,
+            progress_label="Starting",
+            lease_expires_at=bindparam("lease", type_=T.lease_expires_at.type),
+            version=T.version + 1,
+        )
+        .returning(*SUMMARY_COLUMNS, T.payload, T.stages)
+    )
+
+
+# -- while running -------------------------------------------------------------------------------------
+
+HEARTBEAT = (
+    update(TASK_TABLE)
+    .where(T.worker_id == ME, T.status == RUNNING)
+    .values(heartbeat_at=NOW, lease_expires_at=bindparam("lease", type_=T.lease_expires_at.type))
+    .returning(T.id, T.cancel_requested)
+)
+SAVE_PROGRESS = (
+    update(TASK_TABLE)
+    .where(T.id == ID, T.status == RUNNING, T.worker_id == ME)
+    .values(
+        progress=bindparam("p_progress"),
+        progress_label=bindparam("p_label"),
+        stages=bindparam("p_stages", type_=T.stages.type),
+        updated_at=NOW,
+    )
+)
+
+# -- endings -------------------------------------------------------------------------------------------
+
+COMPLETE = (
+    update(TASK_TABLE)
+    .where(*held_by_me(RUNNING))
+    .values(
+        landing(COMPLETED, "Done")
+        | {
+            "result": bindparam("p_result", type_=T.result.type),
+            "progress": 100,
+            "error": None,
+            "usage": bindparam("p_usage", type_=T.usage.type),
+            "provider": bindparam("p_provider", type_=T.provider.type),
+            "model": bindparam("p_model", type_=T.model.type),
+            "stages": bindparam("p_stages", type_=T.stages.type),
+        }
+    )
+    .returning(*SUMMARY_COLUMNS)
+)
+FAIL_READ = select(T.attempt, T.max_attempts, T.errors, T.cancel_requested).where(*held_by_me(RUNNING))
+
+
+def _fail(status: TaskStatus, label: Any) -> Any:
+    values = landing(status, label) | {
+        "error": bindparam("p_error"),
+        "errors": bindparam("p_errors", type_=T.errors.type),
+        "stages": bindparam("p_stages", type_=T.stages.type),
+    }
+    if status == QUEUED:
+        values["run_after"] = bindparam("p_run_after", type_=T.run_after.type)
+    return update(TASK_TABLE).where(*held_by_me(RUNNING)).values(values).returning(*SUMMARY_COLUMNS)
+
+
+FAIL = {
+    QUEUED: _fail(QUEUED, bindparam("p_label")),
+    FAILED: _fail(FAILED, bindparam("p_label")),
+    CANCELLED: _fail(CANCELLED, "Cancelled"),
+}
+MARK_CANCELLED = (
+    update(TASK_TABLE)
+    .where(*held_by_me(RUNNING))
+    .values(landing(CANCELLED, bindparam("p_label")) | {"stages": bindparam("p_stages", type_=T.stages.type)})
+    .returning(*SUMMARY_COLUMNS)
+)
+
+# -- a person's verbs ----------------------------------------------------------------------------------
+
+RETRY = (
+    update(TASK_TABLE)
+    .where(T.id == ID, T.status.in_((FAILED, CANCELLED)), T.job_deleted.is_(False))
+    .values(
+        landing(QUEUED, "Queued (retry)")
+        | {
+            "attempt": 0,
+            "crashes": 0,
+            "run_after": NOW,
+            "started_at": None,
+            "cancel_requested": False,
+            "progress": 0,
+            "result": None,
+            "error": None,
+        }
+    )
+    .returning(*SUMMARY_COLUMNS)
+)
+
+
+def cancel_queued(condition: Any, label: str) -> Any:
+    return update(TASK_TABLE).where(condition, T.status == QUEUED).values(landing(CANCELLED, label))
+
+
+def request_cancel(condition: Any) -> Any:
+    return (
+        update(TASK_TABLE)
+        .where(condition, T.status == RUNNING, T.cancel_requested.is_(False))
+        .values(cancel_requested=True, updated_at=NOW, progress_label="Cancelling", version=T.version + 1)
+    )
+
+
+# -- maintenance ---------------------------------------------------------------------------------------
+
+REQUEUE_CANCELLED = (
+    update(TASK_TABLE)
+    .where(T.worker_id == ME, T.status == RUNNING, T.cancel_requested.is_(True))
+    .values(landing(CANCELLED, "Cancelled"))
+    .returning(*SUMMARY_COLUMNS)
+)
+REQUEUE = (
+    update(TASK_TABLE)
+    .where(T.worker_id == ME, T.status == RUNNING)
+    .values(landing(QUEUED, "Queued (server restarted)") | {"run_after": NOW, "attempt": T.attempt - 1})
+    .returning(*SUMMARY_COLUMNS)
+)
+STALE = select(T.id, T.attempt, T.crashes, T.errors, T.cancel_requested, T.worker_id).where(
+    T.status == RUNNING, T.lease_expires_at < NOW
+)
+
+
+def _rescue(status: TaskStatus, label: str) -> Any:
+    # The crashed try does not count as an attempt: the crash is counted apart.
+    values = landing(status, label) | {
+        "errors": bindparam("p_errors", type_=T.errors.type),
+        "attempt": T.attempt - 1,
+        "crashes": T.crashes + 1,
+    }
+    if status == QUEUED:
+        values["run_after"] = NOW
+    if status == FAILED:
+        values["error"] = bindparam("p_error")
+    return (
+        update(TASK_TABLE)
+        .where(T.id == ID, T.status == RUNNING, T.lease_expires_at < NOW)
+        .values(values)
+        .returning(*SUMMARY_COLUMNS)
+    )
+
+
+RESCUE = {
+    QUEUED: _rescue(QUEUED, "Queued (rescued)"),
+    FAILED: _rescue(FAILED, "Failed"),
+    CANCELLED: _rescue(CANCELLED, "Cancelled"),
+}
+
+
+# -- running them --------------------------------------------------------------------------------------
+
+
+class _DriverStatement:
+    """A statement compiled once for SQLite and run on the driver's connection."""
+
+    def __init__(self, statement: Executable, engine: Engine) -> None:
+        dialect = engine.dialect
+        compiled = statement.compile(dialect=dialect)
+        self.sql = compiled.string
+        self._params: list[tuple[str, Any, Callable[[Any], Any] | None]] = []
+        for name in compiled.positiontup or ():
+            bind = compiled.binds[name]
+            fixed = _CALLER if bind.required else bind.value
+            self._params.append((name, fixed, bind.type._cached_bind_processor(dialect)))
+        self._results = [column.type._cached_result_processor(dialect, None) for column in compiled._result_columns]
+
+    def bind(self, params: dict[str, Any]) -> tuple[Any, ...]:
+        bound = []
+        for name, fixed, process in self._params:
+            value = params[name] if fixed is _CALLER else fixed
+            bound.append(process(value) if process is not None and value is not None else value)
+        return tuple(bound)
+
+    def rows(self, raw: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        processors = self._results
+        return [
+            tuple(p(v) if p is not None and v is not None else v for p, v in zip(processors, row, strict=True))
+            for row in raw
+        ]
+
+
+_CALLER = object()  # a parameter the caller supplies (not a literal of the statement)
+
+
+class Statements:
+    """The statements of one engine. Rows come back as tuples in RETURNING/SELECT order."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.sqlite = engine.dialect.name == "sqlite"
+        self.claim_candidates = _claim_candidates(sqlite=self.sqlite)
+        self.claim = _claim(sqlite=self.sqlite)
+        hot = (
+            INSERT,
+            limits.STORED,
+            RUNNING_BY_KIND,
+            self.claim_candidates,
+            self.claim,
+            COMPLETE,
+            SAVE_PROGRESS,
+            HEARTBEAT,
+        )
+        self._driver = {id(s): _DriverStatement(s, engine) for s in hot} if self.sqlite else {}
+
+    def ids(self, ids: Sequence[Any]) -> Any:
+        """A list bound for `_id_list`."""
+        return json.dumps(list(ids)) if self.sqlite else list(ids)
+
+    def rows(self, conn: Connection, statement: Executable, params: dict[str, Any] | None = None) -> list[Any]:
+        if (driver := self._driver.get(id(statement))) is not None:
+            cursor = conn.connection.dbapi_connection.execute(driver.sql, driver.bind(params or {}))
+            return driver.rows(cursor.fetchall())
+        return list(conn.execute(statement, params or {}).all())
+
+    def run_many(self, conn: Connection, statement: Executable, params: Sequence[dict[str, Any]]) -> None:
+        """One statement for many parameter sets, no rows back (progress writes)."""
+        if (driver := self._driver.get(id(statement))) is not None:
+            conn.connection.dbapi_connection.executemany(driver.sql, [driver.bind(p) for p in params])
+        else:
+            conn.execute(statement, list(params))
