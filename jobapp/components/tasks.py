@@ -10,16 +10,23 @@ from jobapp.components.badges import task_status_badge
 
 
 def usage_text(task: rx.Var) -> rx.Component:
-    """Tokens, estimated cost and who did the work, once a task has used a model."""
+    """Tokens, estimated cost and who did the work, once a task has used a model.
+
+    Token counts the server did not report are estimates ("~"); a model whose price is unknown says
+    "cost unknown" rather than "$0" (see jobapp.llm.base.Usage.as_dict).
+    """
     usage = task["usage"].to(dict)
+    about = rx.cond(usage["estimated"], "~", "")
     return rx.cond(
         usage,
         rx.text(
-            usage["input_tokens"].to_string()
+            about
+            + usage["input_tokens"].to_string()
             + " in / "
+            + about
             + usage["output_tokens"].to_string()
-            + " out tokens · $"
-            + usage["cost_usd"].to_string()
+            + " out tokens · "
+            + rx.cond(usage["price"], "cost unknown", "$" + usage["cost_usd"].to_string())
             + " · "
             + task["provider"].to(str),
             size="1",
