@@ -130,7 +130,7 @@ def analyze(posting: str, resume: str, *, title: str = "", company: str = "", lo
     # Unknown tools are looked for where the posting asks for things, not in the blurb or the perks.
     asking = "\n".join(line for line, level in sections(posting)[0] if level not in (Level.CONTEXT, Level.EXCLUDED))
     terms = unknown_terms(asking, vocab, exclude=exclude)
-    read = read_posting(posting, vocab, title=title, extra_terms=tuple(terms))
+    read = read_posting(posting, vocab, title=title, company=company, extra_terms=tuple(terms))
     has = resume_skills(resume, vocab)
     lines = _resume_lines(resume)
     met = [_meet(ask, has, lines, vocab) for ask in read.asks]

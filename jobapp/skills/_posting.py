@@ -278,8 +278,8 @@ def _groups(items: list[_Item], chain: list[int], text: str, before: str, vocabu
     """
     if len(chain) == 1:
         return [chain]
-    if ANY_OF.search(before):
-        return [chain]
+    if ANY_OF.search(before) or SIMILAR.match(text[items[chain[-1]].mention.end :]):
+        return [chain]  # "one of A, B, C"; "A, B, or similar"
     parts: list[list[int]] = [[chain[0]]]
     joined: list[list[bool]] = [[]]  # per part: is each gap an "or"?
     for previous, current in pairwise(chain):
@@ -347,6 +347,7 @@ def _read_clause(
 ) -> list[Ask]:
     items = [_Item(m, known) for m, known in mentions]
     if not items:
+        _read_years(text, items, posting)
         return []
     chains = _chains(items, text)
     _apply_cues(items, text, chains)
@@ -422,11 +423,15 @@ def sections(text: str, title: str = "") -> tuple[list[tuple[str, Level]], bool]
     return lines, has_requirements
 
 
-def read_posting(text: str, vocabulary: Vocabulary, *, title: str = "", extra_terms: tuple[str, ...] = ()) -> Posting:
-    """What `text` asks for. `extra_terms` are terms outside the vocabulary worth reading as skills."""
+def read_posting(
+    text: str, vocabulary: Vocabulary, *, title: str = "", company: str = "", extra_terms: tuple[str, ...] = ()
+) -> Posting:
+    """What `text` asks for. `extra_terms` are terms outside the vocabulary worth reading as skills;
+    the company's own name is never one, even when it is also a skill's ("Kafka Labs")."""
     posting = Posting()
     raw: list[Ask] = []
     term_patterns = [(term, re.compile(pattern(term), re.I)) for term in extra_terms]
+    own_name = re.compile(re.escape(company.strip()), re.I) if company.strip() else None
     lines, has_requirements = sections(text, title)
     for content, level in lines:
         if level == Level.CONTEXT:
@@ -436,6 +441,9 @@ def read_posting(text: str, vocabulary: Vocabulary, *, title: str = "", extra_te
             for match in regex.finditer(content):
                 if not any(m.start < match.end() and match.start() < m.end for m, _ in found):
                     found.append((Mention(term, match.start(), match.end(), match.group()), False))
+        if own_name is not None:
+            names = [(m.start(), m.end()) for m in own_name.finditer(content)]
+            found = [(m, known) for m, known in found if not any(a <= m.start < b for a, b in names)]
         found.sort(key=lambda pair: pair[0].start)
         for start, end in _clauses(content):
             inside = [

@@ -118,7 +118,8 @@ class Vocabulary:
     def __getitem__(self, name: str) -> Skill:
         return self.skills[name]
 
-    def _owner(self, written: str) -> str | None:
+    def name_of(self, written: str) -> str | None:
+        """The skill a name or alias belongs to, as written ("postgres" → "PostgreSQL"); None if unknown."""
         found = key(written)
         for candidate in (found, found[:-2] if found.endswith("es") else "", found[:-1] if found.endswith("s") else ""):
             if candidate and candidate in self._by_key:
@@ -135,7 +136,7 @@ class Vocabulary:
             match = matcher.match(text, start.start())
             if match is None:
                 continue
-            skill = self._owner(match.group())
+            skill = self.name_of(match.group())
             if skill is None or self._excluded(skill, text, match.start(), match.end()):
                 continue
             after = match.end()
