@@ -451,8 +451,14 @@ def read_posting(
                 for m, known in found
                 if start <= m.start and m.end <= end
             ]
-            asks = _read_clause(content[start:end], level, inside, posting, vocabulary)
-            if level == Level.EXCLUDED:
+            clause_level = level
+            # A label can also start a later sentence of the line: "Bonus: Go. Must have: Rust."
+            if (label := LABEL.match(content[start:end].strip())) and (labelled := heading_level(label["label"])):
+                clause_level = labelled
+            if clause_level == Level.CONTEXT:
+                continue
+            asks = _read_clause(content[start:end], clause_level, inside, posting, vocabulary)
+            if clause_level == Level.EXCLUDED:
                 posting.excluded.update(o for ask in asks for o in ask.options)
                 continue
             raw.extend(asks)

@@ -166,3 +166,29 @@ async def test_a_cv_that_invents_an_employer_carries_a_warning(engine, runner):
     assert "Google" in named
     assert any("named in the CV but not in your resume" in warning["message"] for warning in doc.warnings)
     assert "Lumen" not in named
+
+
+async def test_the_offline_drafter_writes_its_verdict_from_the_skill_check(engine, runner):
+    with Session(writer(engine)) as s:
+        s.add(Profile(name="Ada", resume=RESUME))
+        job = Job(
+            title="Senior Backend Engineer",
+            company="Acme",
+            description="Requirements:\n- 5+ years of Python\n- Postgres and k8s\n- Kafka\n\nNice to have: Go",
+        )
+        s.add(job)
+        s.commit()
+        job_id = job.id
+    task = await wait_status(runner, request_evaluation(runner, job_id).task_id, "completed", "failed")
+    assert task["status"] == "completed", task["error"]
+    with Session(engine) as s:
+        evaluation = s.get(Job, job_id).evaluation
+    assert evaluation["required_missing"] == ["Kafka"] and evaluation["preferred_missing"] == ["Go"]
+    assert evaluation["matched"] == ["Python", "PostgreSQL", "Kubernetes"]
+    assert evaluation["matched_evidence"][1] == {
+        "skill": "PostgreSQL",
+        "line": "Built Python services on PostgreSQL at Lumen (2019–2023)",
+    }
+    assert evaluation["asks"] == "senior · 5+ years of Python"
+    assert evaluation["rubric"] == [] and evaluation["provider"] == "offline drafter"
+    assert "Required but not in your resume: Kafka." in evaluation["summary"]
