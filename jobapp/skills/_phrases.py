@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 from jobapp.skills._vocabulary import Vocabulary, key
 
@@ -51,7 +52,7 @@ SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*(?:[-*•]\s+)?)$")
 
 
 @lru_cache(maxsize=1)
-def _extractor():  # type: ignore[no-untyped-def]
+def _extractor() -> Any:
     # Imported here: YAKE pulls in numpy and networkx, which the rest of the app does not need.
     import yake
 

@@ -67,7 +67,7 @@ def pattern(alias: str) -> str:
     """The regular expression for one name: separators optional, a plural allowed."""
     alias = alias.strip()
     # A leading separator is part of the name (".NET"); separators between words are optional.
-    lead = re.match(r"[\s\-/._]*", alias).group()  # type: ignore[union-attr]
+    lead = alias[: len(alias) - len(alias.lstrip(" -/._"))]
     parts = _SEPARATORS.split(alias[len(lead) :])
     out = [re.escape(lead)]
     for index, part in enumerate(parts):
