@@ -37,6 +37,14 @@ def job_detail(job: Job) -> dict[str, Any]:
         "summary": evaluation.get("summary", ""),
         "matched": ", ".join(evaluation.get("matched", [])),
         "missing": ", ".join(evaluation.get("missing", [])),
+        # Evaluations stored before required and preferred were told apart have only "missing".
+        "required_missing": ", ".join(evaluation.get("required_missing", evaluation.get("missing", []))),
+        "preferred_missing": ", ".join(evaluation.get("preferred_missing", [])),
+        "matched_evidence": [
+            {"skill": str(e.get("skill", "")), "line": str(e.get("line", ""))}
+            for e in evaluation.get("matched_evidence", [])
+        ],
+        "asks": evaluation.get("asks", ""),  # "senior · 5+ years of Python"
         "evaluated_by": " · ".join(filter(None, (evaluation.get("provider"), evaluation.get("model")))),
         "recommendation": evaluation.get("recommendation", ""),
         "rubric": [

@@ -3,11 +3,19 @@
 Same policy as the OpenAI-compatible provider: a client per call (no connections held between
 calls), SDK retries off because the task engine retries with backoff, one overall deadline, and
 cancellation closes the HTTP stream on the way out of `messages.stream(...)`.
+
+A request with an `answer_schema` forces a tool call (`tool_choice`) whose `input_schema` is the
+schema the SDK derives from the pydantic model (`anthropic.transform_schema`); the tool's input is
+the answer, returned as JSON text (and streamed as the partial JSON arrives). A server that rejects
+tools (400 or 422) is asked again without them for plain JSON, and the provider object remembers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from typing import Any
 
 import anthropic
@@ -20,15 +28,18 @@ from jobapp.llm.pricing import priced
 
 ANTHROPIC_URL = "https://api.anthropic.com"
 NAME = "Anthropic"
+log = logging.getLogger(__name__)
 
 
 class AnthropicProvider:
     """`Provider` for Claude models."""
 
     name = NAME
+    answers_json = True
 
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
+        self.structured = True  # until the server refuses tools
         base = (config.base_url or ANTHROPIC_URL).rstrip("/")
         # The SDK adds "/v1/messages" itself; people often paste the URL with "/v1".
         self.base_url = base.removesuffix("/v1")
@@ -67,10 +78,35 @@ class AnthropicProvider:
         }
         if request.system:
             params["system"] = request.system
+        if self.structured and request.answer_schema is not None:
+            params["tools"] = [
+                {
+                    "name": request.schema_name,
+                    "description": f"Record the {request.purpose} answer.",
+                    "input_schema": anthropic.transform_schema(request.answer_schema),
+                }
+            ]
+            params["tool_choice"] = {"type": "tool", "name": request.schema_name}
         return params
 
+    async def _send(self, request: Request, send: Callable[[dict[str, Any]], Awaitable[Any]]) -> Any:
+        """Send the request; when the server refuses tools, send it again without."""
+        params = self._params(request)
+        if "tools" not in params:
+            return await send(params)
+        try:
+            return await send(params)
+        except (anthropic.BadRequestError, anthropic.UnprocessableEntityError) as error:
+            self.structured = False
+            log.info("%s refused the forced tool (%s); asking for plain JSON", self.name, error.status_code)
+        return await send(self._params(request))
+
     def _completion(self, message: Any) -> Completion:
-        text = "".join(block.text for block in message.content if block.type == "text")
+        tool_inputs = [block.input for block in message.content if block.type == "tool_use"]
+        if tool_inputs:
+            text = json.dumps(tool_inputs[0], ensure_ascii=False)
+        else:
+            text = "".join(block.text for block in message.content if block.type == "text")
         usage = message.usage
         # Cached prompt tokens are still input the model read; list prices count them as input.
         input_tokens = (
@@ -83,12 +119,20 @@ class AnthropicProvider:
 
     async def complete(self, request: Request) -> Completion:
         async with self._calling(), self._client() as client:
-            message = await client.messages.create(**self._params(request))
+            message = await self._send(request, lambda params: client.messages.create(**params))
         return self._completion(message)
 
     async def stream(self, request: Request, on_text: Callable[[str], None]) -> Completion:
-        async with self._calling(), self._client() as client, client.messages.stream(**self._params(request)) as stream:
-            async for text in stream.text_stream:
-                on_text(text)
+        async with self._calling(), self._client() as client, AsyncExitStack() as stack:
+            # Entering the stream sends the request, so a refusal (400) surfaces here, before any text;
+            # the stream is closed on the way out, also when the task is cancelled.
+            stream = await self._send(
+                request, lambda params: stack.enter_async_context(client.messages.stream(**params))
+            )
+            async for event in stream:
+                if event.type == "text":
+                    on_text(event.text)
+                elif event.type == "input_json":  # the forced tool's answer, as it is written
+                    on_text(event.partial_json)
             message = await stream.get_final_message()
         return self._completion(message)

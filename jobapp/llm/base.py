@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from pydantic import BaseModel
 
 
 @dataclass(frozen=True)
@@ -16,6 +19,14 @@ class Request:
     prompt: str
     inputs: Mapping[str, Any] = field(default_factory=dict)
     max_tokens: int = 1200
+    # The answer is one JSON object of this model. Providers with structured output ask the server to
+    # enforce its schema (OpenAI `response_format`, Anthropic a forced tool); the caller still validates.
+    answer_schema: type[BaseModel] | None = None
+
+    @property
+    def schema_name(self) -> str:
+        """A name for the schema that every API accepts ([a-zA-Z0-9_-], at most 64 characters)."""
+        return re.sub(r"[^a-zA-Z0-9_-]", "_", self.purpose)[:64] or "answer"
 
 
 @dataclass(frozen=True)
@@ -25,6 +36,16 @@ class Usage:
     cost_usd: float = 0.0
     estimated: bool = False  # the server reported no token counts; they were estimated from the text
     price_known: bool = True  # False: the model's price is unknown, so cost_usd is 0 and says nothing
+
+    def __add__(self, other: Usage) -> Usage:
+        """Usage of two calls together: estimated if either was, priced only if both were."""
+        return Usage(
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            cost_usd=round(self.cost_usd + other.cost_usd, 8),
+            estimated=self.estimated or other.estimated,
+            price_known=self.price_known and other.price_known,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         usage: dict[str, Any] = {
@@ -50,6 +71,9 @@ class Completion:
 
 class Provider(Protocol):
     name: str
+    # True for language models: they can answer a free-form request with JSON (`Request.answer_schema`).
+    # The offline drafter cannot; it writes from templates for the purposes it knows.
+    answers_json: bool
 
     async def complete(self, request: Request) -> Completion:
         """The whole answer at once."""

@@ -1,8 +1,9 @@
 """The offline provider: no key, no network, deterministic.
 
 It is not a language model and says so: it drafts from the profile and the posting with fixed
-templates, choosing the resume lines that share the most keywords with the posting. The drafts are
-useful starting points and are labelled "offline drafter" wherever they are shown.
+templates, built on the skill check of jobapp.skills: the resume lines that show the most of the skills
+the posting asks for, skills under their proper names, and only the required ones it misses. The
+drafts are useful starting points and are labelled "offline drafter" wherever they are shown.
 """
 
 from __future__ import annotations
@@ -12,14 +13,31 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from jobapp.keywords import keywords, mentions
 from jobapp.llm.base import Completion, Request, Usage
+from jobapp.skills import Fit, analyze, spoken_list, vocabulary
 
 NAME = "offline drafter"
 
 
+def _fit(inputs: Mapping[str, Any]) -> Fit:
+    return analyze(
+        inputs.get("description", ""),
+        inputs.get("resume", ""),
+        title=inputs.get("title", ""),
+        company=inputs.get("company", ""),
+        location=inputs.get("location", ""),
+    )
+
+
+def _skills_in(line: str, wanted: list[str]) -> list[str]:
+    """The wanted skills a line shows (named or implied: a PostgreSQL line shows SQL)."""
+    vocab = vocabulary()
+    shown = vocab.closure({m.skill for m in vocab.find(line)})
+    return [skill for skill in wanted if skill in shown]
+
+
 def _evidence(resume: str, wanted: list[str], limit: int) -> list[str]:
-    """Resume lines that mention the most wanted keywords, best first."""
+    """Resume lines that show the most wanted skills, best first."""
     raw = resume.splitlines()
     # Achievements live in bullets; headings and the subtitle are only evidence when there are none.
     bullets = [line for line in raw if re.match(r"\s*[-*•]\s", line)]
@@ -28,8 +46,7 @@ def _evidence(resume: str, wanted: list[str], limit: int) -> list[str]:
     for index, line in enumerate(lines):
         if len(line) < 12:
             continue
-        hits = [k for k in wanted if mentions(line, k)]
-        if hits:
+        if hits := _skills_in(line, wanted):
             scored.append((-len(hits), index, line.rstrip(".")))
     return [line for _, _, line in sorted(scored)[:limit]]
 
@@ -39,11 +56,10 @@ def _cover_letter(inputs: Mapping[str, Any]) -> str:
     company = inputs.get("company") or "your team"
     name = inputs.get("name") or "A hopeful candidate"
     resume = inputs.get("resume", "")
-    wanted = keywords(f"{inputs.get('title', '')}\n{inputs.get('description', '')}", limit=20)
-    matched = [k for k in wanted if mentions(resume, k)]
+    fit = _fit(inputs)
     tone = inputs.get("tone", "warm")
     length = inputs.get("length", "medium")
-    evidence = _evidence(resume, matched, limit={"short": 1, "medium": 3, "long": 5}.get(length, 3))
+    evidence = _evidence(resume, fit.matched, limit={"short": 1, "medium": 3, "long": 5}.get(length, 3))
 
     opening = {
         "formal": f"I am writing to apply for the {title} position at {company}.",
@@ -51,17 +67,19 @@ def _cover_letter(inputs: Mapping[str, Any]) -> str:
         "direct": f"I want the {title} job at {company}, and here is why I can do it well.",
     }.get(tone, f"I am applying for the {title} position at {company}.")
     paragraphs = [f"Dear {company} hiring team,", opening]
-    if matched:
+    if fit.matched:
         paragraphs.append(
-            f"The posting asks for {', '.join(matched[:5])}; that is the work I have been doing."
-            + (" In particular:" if evidence else "")
+            f"You are looking for someone with {spoken_list(fit.matched[:5])}, and that is the work I have been "
+            "doing." + (" In particular:" if evidence else "")
         )
     if evidence:
         paragraphs.append("\n".join(f"- {line}." for line in evidence))
-    missing = [k for k in wanted if k not in matched][:3]
+    missing = fit.required_missing[:3]
     if missing and length != "short":
+        them = "it" if len(missing) == 1 else "them"
         paragraphs.append(
-            f"I have less direct experience with {', '.join(missing)}, and I would pick it up quickly on the job."
+            f"I have not yet worked with {spoken_list(missing)} in a job, and I would make learning {them} "
+            "my first priority."
         )
     paragraphs.append(f"I would welcome the chance to talk about how I can help {company}. Thank you for your time.")
     paragraphs.append("Kind regards,")
@@ -72,43 +90,44 @@ def _cover_letter(inputs: Mapping[str, Any]) -> str:
 def _evaluation_summary(inputs: Mapping[str, Any]) -> str:
     score = inputs.get("score", 0)
     matched = inputs.get("matched", [])
-    missing = inputs.get("missing", [])
+    required_missing = inputs.get("required_missing", [])
+    preferred_missing = inputs.get("preferred_missing", [])
     verdict = "a strong match" if score >= 70 else "a partial match" if score >= 40 else "a weak match"
-    parts = [f"Keyword coverage is {score}%: {verdict} for your resume."]
+    parts = [f"Skill coverage is {score}%: {verdict} for your resume."]
     if matched:
-        parts.append(f"Covered: {', '.join(matched[:8])}.")
-    if missing:
-        parts.append(f"Not found in your resume: {', '.join(missing[:8])}.")
+        parts.append(f"Your resume shows {spoken_list(matched[:8])}.")
+    if required_missing:
+        parts.append(f"Required but not in your resume: {spoken_list(required_missing[:8])}.")
+    if preferred_missing:
+        parts.append(f"Nice to have, not in your resume: {spoken_list(preferred_missing[:8])}.")
+    if inputs.get("asks"):
+        parts.append(f"The posting asks for {inputs['asks']}.")
     parts.append("Connect an LLM provider in Settings for a rubric-based evaluation.")
     return " ".join(parts)
 
 
-def _relevance(line: str, wanted: list[str]) -> int:
-    return sum(1 for k in wanted if mentions(line, k))
-
-
 def _cv(inputs: Mapping[str, Any]) -> str:
-    """The resume, tailored by order only: a targeted summary first, then every section with its
-    bullets sorted by how many of the posting's keywords they mention. Nothing is added or reworded,
-    so no employer, title, school or date can appear that the resume does not have."""
+    """The resume, tailored by order only: the skills the posting asks for first, then every section
+    with its bullets sorted by how many of those skills they show. Nothing is added or reworded, so no
+    employer, title, school or date can appear that the resume does not have."""
     resume = inputs.get("resume", "").strip()
-    wanted = keywords(f"{inputs.get('title', '')}\n{inputs.get('description', '')}", limit=20)
-    matched = [k for k in wanted if mentions(resume, k)]
+    fit = _fit(inputs)
+    wanted = fit.matched
     out: list[str] = []
     block: list[str] = []
 
     def flush() -> None:
         bullets = [line for line in block if re.match(r"\s*[-*•]\s", line)]
         if bullets and len(bullets) == len(block):
-            block.sort(key=lambda line: -_relevance(line, wanted))  # stable: ties keep resume order
+            block.sort(key=lambda line: -len(_skills_in(line, wanted)))  # stable: ties keep resume order
         out.extend(block)
         block.clear()
 
     lines = resume.splitlines()
     summary_at = 1 if lines and lines[0].startswith("#") else 0
     for index, line in enumerate(lines):
-        if index == summary_at and matched:
-            out.append(f"**Focus for {inputs.get('title') or 'this role'}:** {', '.join(matched[:8])}")
+        if index == summary_at and wanted:
+            out.append(f"**Key skills:** {', '.join(wanted[:8])}")
             out.append("")
         if re.match(r"\s*[-*•]\s", line):
             block.append(line)
@@ -126,10 +145,8 @@ def _research(inputs: Mapping[str, Any]) -> str:
     site = inputs.get("site_text", "")
     sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", f"{site} {posting}") if 30 < len(s.strip()) < 300]
     builds = [s for s in sentences if re.search(r"\b(build|product|platform|customers?|mission|we make)\b", s, re.I)]
-    wanted = keywords(f"{title}\n{posting}", limit=12)
     resume = inputs.get("resume", "")
-    matched = [k for k in wanted if mentions(resume, k)]
-    missing = [k for k in wanted if k not in matched]
+    fit = _fit(inputs)
     flags = [
         label
         for pattern, label in (
@@ -152,12 +169,14 @@ def _research(inputs: Mapping[str, Any]) -> str:
         "Recent news": "- The offline drafter does not search the web: read their newsroom before the interview.",
         "Red flags": "\n".join(f"- {f}" for f in flags) or "- None spotted in the posting.",
         "Talking points": "\n".join(
-            f"- {line} ({', '.join(k for k in matched if mentions(line, k))})"
-            for line in _evidence(resume, matched, limit=5)
+            f"- {line} ({', '.join(_skills_in(line, fit.matched))})" for line in _evidence(resume, fit.matched, limit=5)
         )
         or "- Connect your strongest project to the role's main duties.",
         "Questions to ask": "\n".join(
-            [f"- The posting mentions {k} and your resume does not: how much of the job is it?" for k in missing[:3]]
+            [
+                f"- The posting asks for {skill} and your resume does not show it: how much of the job is it?"
+                for skill in fit.required_missing[:3]
+            ]
             + ["- What does success look like in the first 90 days?", "- How is work planned and prioritised?"]
         ),
     }
@@ -178,6 +197,7 @@ DRAFTERS: dict[str, Callable[[Mapping[str, Any]], str]] = {
 
 class OfflineProvider:
     name = NAME
+    answers_json = False  # templates, not a model: it writes its own verdict instead of a rubric
 
     def __init__(self, pace: float = 0.0) -> None:
         # Seconds between streamed words: the text arrives the way a model's would.

@@ -10,6 +10,10 @@ OpenRouter): only the base URL, key and model differ.
 - Streaming asks for a final usage chunk (`stream_options.include_usage`). Servers that ignore it
   (older local servers) get token counts estimated from the text, and the usage says so.
 - A cancelled call leaves the `async with` blocks, which closes the HTTP response at once.
+- A request with an `answer_schema` asks for structured output: `response_format` of type
+  `json_schema`, strict, with the schema the SDK derives from the pydantic model. A server that
+  rejects it (400 or 422: older vLLM, LM Studio, proxies) is asked again without it, for plain JSON that
+  the caller validates and repairs; the provider object remembers, so its later calls skip the feature.
 
 Known gap: a server that rejects `stream_options` outright answers 400, which is reported as a
 permanent error naming the server's complaint.
@@ -17,7 +21,8 @@ permanent error naming the server's complaint.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,10 +37,13 @@ from jobapp.llm.pricing import estimate_tokens, priced
 OPENAI_URL = "https://api.openai.com/v1"
 # Local servers accept any key, but the SDK insists on one.
 PLACEHOLDER_KEY = "not-needed"
+log = logging.getLogger(__name__)
 
 
 class OpenAICompatibleProvider:
     """`Provider` for OpenAI and OpenAI-compatible servers."""
+
+    answers_json = True
 
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
@@ -44,6 +52,7 @@ class OpenAICompatibleProvider:
         host = urlsplit(self.base_url).netloc
         self.is_openai = host == "api.openai.com"
         self.name = "OpenAI" if self.is_openai else f"OpenAI-compatible server ({host})"
+        self.structured = True  # until the server refuses `response_format`
 
     def __repr__(self) -> str:
         return f"OpenAICompatibleProvider({self.config!r})"
@@ -78,7 +87,28 @@ class OpenAICompatibleProvider:
             messages.insert(0, {"role": "system", "content": request.system})
         # OpenAI's newer models refuse `max_tokens`; most compatible servers only know `max_tokens`.
         limit = "max_completion_tokens" if self.is_openai else "max_tokens"
-        return {"model": self.model, "messages": messages, limit: request.max_tokens}
+        params: dict[str, Any] = {"model": self.model, "messages": messages, limit: request.max_tokens}
+        if self.structured and request.answer_schema is not None:
+            # The SDK's own strict-schema conversion (every field required, no extra keys), through its
+            # public helper for tools: the same schema `response_format` wants.
+            schema = openai.pydantic_function_tool(request.answer_schema)["function"]["parameters"]
+            params["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": request.schema_name, "strict": True, "schema": schema},
+            }
+        return params
+
+    async def _create(self, request: Request, send: Callable[[dict[str, Any]], Awaitable[Any]]) -> Any:
+        """Send the request; when the server refuses structured output, send it again without."""
+        params = self._params(request)
+        if "response_format" not in params:
+            return await send(params)
+        try:
+            return await send(params)
+        except (openai.BadRequestError, openai.UnprocessableEntityError) as error:
+            self.structured = False
+            log.info("%s refused structured output (%s); asking for plain JSON", self.name, error.status_code)
+        return await send(self._params(request))
 
     def _usage(self, request: Request, text: str, reported: Any, model: str) -> Usage:
         if reported is not None and reported.prompt_tokens is not None:
@@ -93,7 +123,7 @@ class OpenAICompatibleProvider:
 
     async def complete(self, request: Request) -> Completion:
         async with self._calling(), self._client() as client:
-            response = await client.chat.completions.create(**self._params(request))
+            response = await self._create(request, lambda params: client.chat.completions.create(**params))
         text = (response.choices[0].message.content or "") if response.choices else ""
         model = response.model or self.model
         return Completion(text, self._usage(request, text, response.usage, model), self.name, model)
@@ -103,8 +133,11 @@ class OpenAICompatibleProvider:
         reported = None
         model = self.model
         async with self._calling(), self._client() as client:
-            chunks = await client.chat.completions.create(
-                **self._params(request), stream=True, stream_options={"include_usage": True}
+            chunks = await self._create(
+                request,
+                lambda params: client.chat.completions.create(
+                    **params, stream=True, stream_options={"include_usage": True}
+                ),
             )
             async with chunks:
                 async for chunk in chunks:

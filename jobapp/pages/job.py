@@ -65,6 +65,54 @@ def rubric_row(row: rx.Var) -> rx.Component:
     )
 
 
+def matched_skill(item: rx.Var) -> rx.Component:
+    return rx.text(
+        rx.text.strong(item["skill"].to(str)),
+        rx.cond(item["line"].to(str) != "", " — “" + item["line"].to(str) + "”", ""),
+        size="2",
+        class_name="matched-skill",
+    )
+
+
+def skill_check() -> rx.Component:
+    """The deterministic skill check: what is missing (required first), and what the resume shows, with its line."""
+    evidence = job["matched_evidence"].to(list[dict[str, str]])
+    return rx.vstack(
+        rx.cond(
+            job["required_missing"].to(str) != "",
+            rx.text(
+                "Required, not in your resume: " + job["required_missing"].to(str),
+                size="2",
+                color_scheme="amber",
+                id="required-missing",
+            ),
+        ),
+        rx.cond(
+            job["preferred_missing"].to(str) != "",
+            rx.text(
+                "Nice to have, not in your resume: " + job["preferred_missing"].to(str),
+                size="2",
+                color_scheme="gray",
+                id="preferred-missing",
+            ),
+        ),
+        rx.cond(
+            job["asks"].to(str) != "", rx.text("The posting asks for: " + job["asks"].to(str), size="2", id="asks")
+        ),
+        rx.cond(
+            evidence.length() > 0,
+            rx.vstack(
+                rx.text("Your resume shows:", size="2"),
+                rx.foreach(evidence, matched_skill),
+                spacing="1",
+                id="matched-evidence",
+            ),
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
 def evaluation() -> rx.Component:
     return rx.card(
         rx.vstack(
@@ -97,8 +145,7 @@ def evaluation() -> rx.Component:
                             id="rubric",
                         ),
                     ),
-                    rx.text("Keywords covered: " + job["matched"].to(str), size="2"),
-                    rx.text("Keywords missing: " + job["missing"].to(str), size="2", color_scheme="amber"),
+                    skill_check(),
                     rx.text("Written by " + job["evaluated_by"].to(str), size="1", color_scheme="gray"),
                 ),
                 rx.text("Not evaluated yet.", color_scheme="gray"),

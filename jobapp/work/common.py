@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from jobapp import preferences
-from jobapp.llm import Completion, Provider
+from jobapp.llm import Completion, Provider, Usage
 from jobapp.llm.config import build_provider
 from jobapp.models import Job, Profile
 from jobapp.tasks import JobGone, PermanentError, TaskContext
@@ -49,9 +49,4 @@ async def provider_for(ctx: TaskContext) -> Provider:
 
 def total_usage(completions: Iterable[Completion]) -> dict[str, Any]:
     """Usage of every model call a task made, added up (what the task row records)."""
-    usages = [c.usage for c in completions]
-    return {
-        "input_tokens": sum(u.input_tokens for u in usages),
-        "output_tokens": sum(u.output_tokens for u in usages),
-        "cost_usd": round(sum(u.cost_usd for u in usages), 6),
-    }
+    return sum((c.usage for c in completions), Usage()).as_dict()

@@ -37,7 +37,14 @@ def test_paste_a_posting_and_watch_it_evaluated(site, backend, context):
         expect(row).to_contain_text("Evaluated", timeout=30_000)
         expect(row).to_contain_text(re.compile(r"\d+% fit"))
     watcher.locator("a.job-link").click()
-    expect(watcher.locator("#evaluation-summary")).to_contain_text("Keyword coverage is")
+    expect(watcher.locator("#evaluation-summary")).to_contain_text("Skill coverage is")
+    # The skill check: "Go and Kafka are a plus" are nice to have, not required; each match shows its line.
+    expect(watcher.locator("#preferred-missing")).to_have_text("Nice to have, not in your resume: Go, Kafka")
+    expect(watcher.locator("#required-missing")).to_have_count(0)
+    expect(watcher.locator("#matched-evidence")).to_contain_text(
+        "PostgreSQL — “Built Python services on PostgreSQL and Redis for payments at Lumen”"
+    )
+    expect(watcher.locator("#asks")).to_have_text("The posting asks for: senior")
     expect(watcher.locator("text=Written by offline drafter")).to_be_visible()
 
 

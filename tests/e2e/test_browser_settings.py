@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from fake_llm import MODEL, VALID_KEY, FakeOpenAI
 from playwright.sync_api import expect
 from test_browser_live import open_job, seed
-from test_work_llm import RUBRIC, chunks
+from test_work_llm import RUBRIC
 
 pytestmark = pytest.mark.e2e
 
@@ -16,7 +14,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def model_server():
     with FakeOpenAI() as server:
-        server.pieces = chunks(json.dumps(RUBRIC))
+        server.json_answer = RUBRIC  # answered through structured output
         yield server
 
 
@@ -47,5 +45,8 @@ def test_a_chosen_provider_evaluates_and_its_key_stays_secret(site, backend, con
     expect(job.locator("#rubric tbody tr")).to_have_count(5)
     expect(job.get_by_text("Written by OpenAI-compatible")).to_be_visible()
     expect(job.locator(".task-usage").first).to_contain_text(MODEL)
+    # The fake model has no known price: the row says so instead of showing "$0".
+    expect(job.locator(".task-usage").first).to_contain_text("out tokens · cost unknown")
+    assert model_server.requests[-1].body["response_format"]["type"] == "json_schema"
     assert model_server.requests[-1].headers["authorization"] == f"Bearer {VALID_KEY}"
     assert VALID_KEY not in "\n".join(backend.logs[-1].read_text().splitlines())

@@ -20,17 +20,27 @@ Modes:
 
 `send_usage=False` makes the OpenAI answers carry no usage, as some local servers do.
 
+Structured output: a request that carries a schema (OpenAI `response_format` of type `json_schema`,
+Anthropic a forced tool) is checked the way the real APIs check it (OpenAI strict mode: every object
+closes `additionalProperties` and requires all its properties, no unsupported keywords) and answered
+with `json_answer` (set by the test), validated against that schema first; OpenAI sends it as the
+message text, Anthropic as the forced tool's input (streamed as `input_json_delta`). With
+`structured=False` the server rejects such requests with 400, as servers without the feature do.
+
 Standard library only (`http.server` in a thread), so it needs no extra test dependency.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+import jsonschema
 
 VALID_KEY = "sk-test-0123456789abcdefWXYZ"
 MODEL = "gpt-test"
@@ -103,6 +113,17 @@ class _Handler(BaseHTTPRequestHandler):
         if mode == "bad-request":
             detail = f"max_tokens is too large for this model (request signed with {fake.key_of(self.headers)}). "
             return self._json(400, fake.error_body("invalid_request_error", detail * 20))
+        schema = fake.schema_of(body)
+        if schema is not None and mode not in ("invalid-json",):
+            if not fake.structured:
+                return self._json(400, fake.error_body("invalid_request_error", fake.unsupported_message))
+            if problems := fake.schema_problems(body, schema):
+                return self._json(400, fake.error_body("invalid_request_error", f"Invalid schema: {problems[0]}"))
+            try:
+                jsonschema.validate(fake.json_answer, schema)
+            except jsonschema.ValidationError as error:
+                detail = f"fake server: json_answer does not match the request's schema: {error.message}"
+                return self._json(500, fake.error_body("api_error", detail))
         if mode == "slow":
             fake.stopping.wait(fake.slow_seconds)
             if fake.stopping.is_set():
@@ -110,6 +131,12 @@ class _Handler(BaseHTTPRequestHandler):
         pieces = [INVALID_JSON_TEXT[i : i + 16] for i in range(0, len(INVALID_JSON_TEXT), 16)]
         if mode != "invalid-json":
             pieces = list(fake.pieces)
+        if schema is not None and mode != "invalid-json":
+            answer = json.dumps(fake.json_answer)
+            pieces = [answer[i : i + 40] for i in range(0, len(answer), 40)]
+            if not body.get("stream"):
+                return self._json(200, fake.structured_message(body, answer))
+            return self._stream(fake.structured_events(body, pieces))
         if not body.get("stream"):
             return self._json(200, fake.message(body, "".join(pieces)))
         if mode == "error-mid-stream":
@@ -171,6 +198,8 @@ class FakeLLMServer:
         self.models = models or {self.default_model}
         self.pieces = list(PIECES)
         self.send_usage = True
+        self.structured = True  # False: reject requests for structured output, as servers without it do
+        self.json_answer: Any = None  # what a structured answer contains
         self.slow_seconds = 10.0
         self.chunk_interval = 0.0  # seconds between streamed events
         self.requests: list[Seen] = []
@@ -208,6 +237,12 @@ class FakeLLMServer:
         self._thread.join(5)
 
     # The wire format: each subclass speaks one vendor's API.
+    unsupported_message = ""
+
+    def schema_of(self, body: dict[str, Any]) -> dict[str, Any] | None: ...
+    def schema_problems(self, body: dict[str, Any], schema: dict[str, Any]) -> list[str]: ...
+    def structured_message(self, body: dict[str, Any], answer: str) -> dict[str, Any]: ...
+    def structured_events(self, body: dict[str, Any], pieces: list[str]) -> Any: ...
     def key_of(self, headers: Any) -> str: ...
     def error_body(self, kind: str, message: str) -> dict[str, Any]: ...
     def model_not_found(self, model: Any) -> dict[str, Any]: ...
@@ -222,6 +257,35 @@ class FakeLLMServer:
         return words + sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
 
 
+# What OpenAI's strict mode accepts besides structure (its documented subset of JSON Schema).
+STRICT_KEYWORDS = {
+    "type", "properties", "required", "additionalProperties", "items", "enum", "const", "anyOf", "$ref",
+    "$defs", "description", "title", "pattern", "format", "minimum", "maximum", "exclusiveMinimum",
+    "exclusiveMaximum", "multipleOf", "minItems", "maxItems",
+}  # fmt: skip
+
+
+def strict_problems(schema: Any, where: str = "schema") -> list[str]:
+    """Why OpenAI's strict mode would refuse `schema` (empty when it would accept it)."""
+    if not isinstance(schema, dict):
+        return []
+    problems = [f"{where}: '{k}' is not permitted" for k in schema if k not in STRICT_KEYWORDS]
+    if schema.get("type") == "object":
+        if schema.get("additionalProperties") is not False:
+            problems.append(f"{where}: 'additionalProperties' is required to be supplied and to be false")
+        if sorted(schema.get("required", [])) != sorted(schema.get("properties", {})):
+            problems.append(f"{where}: 'required' must list every key in 'properties'")
+    for name, sub in (schema.get("properties") or {}).items():
+        problems += strict_problems(sub, f"{where}.{name}")
+    for name, sub in (schema.get("$defs") or {}).items():
+        problems += strict_problems(sub, f"{where}.$defs.{name}")
+    if isinstance(schema.get("items"), dict):
+        problems += strict_problems(schema["items"], f"{where}.items")
+    for index, sub in enumerate(schema.get("anyOf") or []):
+        problems += strict_problems(sub, f"{where}.anyOf[{index}]")
+    return problems
+
+
 def _sse(data: dict[str, Any] | str, event: str | None = None) -> str:
     payload = data if isinstance(data, str) else json.dumps(data)
     return (f"event: {event}\n" if event else "") + f"data: {payload}\n\n"
@@ -232,6 +296,26 @@ class FakeOpenAI(FakeLLMServer):
 
     path = "/v1/chat/completions"
     default_model = MODEL
+    # What vLLM said before it had guided decoding for this field.
+    unsupported_message = "response_format of type json_schema is not supported by this server"
+
+    def schema_of(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        response_format = body.get("response_format") or {}
+        if response_format.get("type") != "json_schema":
+            return None
+        return response_format["json_schema"]["schema"]
+
+    def schema_problems(self, body: dict[str, Any], schema: dict[str, Any]) -> list[str]:
+        spec = body["response_format"]["json_schema"]
+        if not re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", spec.get("name", "")):
+            return ["json_schema.name must be 1-64 characters of a-z, A-Z, 0-9, _ or -"]
+        return strict_problems(schema) if spec.get("strict") else []
+
+    def structured_message(self, body: dict[str, Any], answer: str) -> dict[str, Any]:
+        return self.message(body, answer)
+
+    def structured_events(self, body: dict[str, Any], pieces: list[str]) -> Any:
+        return self.events(body, pieces, endless=False)
 
     @property
     def base_url(self) -> str:
@@ -325,6 +409,47 @@ class FakeAnthropic(FakeLLMServer):
 
     path = "/v1/messages"
     default_model = CLAUDE
+    unsupported_message = "tools: this server does not support tool use"
+
+    def schema_of(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        choice = body.get("tool_choice") or {}
+        if choice.get("type") != "tool":
+            return None
+        tool = next((t for t in body.get("tools", []) if t.get("name") == choice.get("name")), None)
+        return tool["input_schema"] if tool else {"type": "object", "title": "no tool by the forced name"}
+
+    def schema_problems(self, body: dict[str, Any], schema: dict[str, Any]) -> list[str]:
+        if schema.get("title") == "no tool by the forced name":
+            return [f"tool_choice names {body['tool_choice'].get('name')!r}, which is not in tools"]
+        return [] if schema.get("type") == "object" else ["tools.0.input_schema.type: must be 'object'"]
+
+    def structured_message(self, body: dict[str, Any], answer: str) -> dict[str, Any]:
+        message = self.message(body, answer)
+        message["content"] = [
+            {"type": "tool_use", "id": "toolu_fake", "name": body["tool_choice"]["name"], "input": json.loads(answer)}
+        ]
+        message["stop_reason"] = "tool_use"
+        return message
+
+    def structured_events(self, body: dict[str, Any], pieces: list[str]) -> Any:
+        start = self.message(body, "")
+        start["content"], start["stop_reason"] = [], None
+        yield _sse({"type": "message_start", "message": start}, "message_start")
+        block = {"type": "tool_use", "id": "toolu_fake", "name": body["tool_choice"]["name"], "input": {}}
+        yield _sse({"type": "content_block_start", "index": 0, "content_block": block}, "content_block_start")
+        for piece in pieces:
+            delta = {"type": "input_json_delta", "partial_json": piece}
+            yield _sse({"type": "content_block_delta", "index": 0, "delta": delta}, "content_block_delta")
+        yield _sse({"type": "content_block_stop", "index": 0}, "content_block_stop")
+        yield _sse(
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "tool_use", "stop_sequence": None},
+                "usage": {"output_tokens": len(pieces)},
+            },
+            "message_delta",
+        )
+        yield _sse({"type": "message_stop"}, "message_stop")
 
     @property
     def base_url(self) -> str:

@@ -39,6 +39,7 @@ from jobapp.tasks import (
     TransientError,
 )
 from jobapp.tasks.errors import is_transient
+from jobapp.work.rubric import DIMENSIONS, Rubric, parse
 from tests.integration.fake_llm import (
     CLAUDE,
     INVALID_JSON_TEXT,
@@ -222,6 +223,89 @@ class TestAnswers:
         assert completion.text == INVALID_JSON_TEXT
         with pytest.raises(json.JSONDecodeError):
             json.loads(completion.text)
+
+
+# -- structured output: the schema travels with the request, the answer conforms -----------------
+
+RUBRIC_REQUEST = Request(
+    purpose="evaluation-rubric",
+    system="You assess fit.",
+    prompt="Posting: Backend engineer.\n\nResume: ten years of Python.",
+    max_tokens=800,
+    answer_schema=Rubric,
+)
+ANSWER = {
+    "dimensions": {key: {"score": 4, "evidence": f"{key} evidence", "gaps": ""} for key in DIMENSIONS},
+    "recommendation": "consider",
+    "summary": "A solid fit.",
+}
+
+
+async def call_for_json(provider: Any, how: str, pieces: list[str]) -> Any:
+    if how == "stream":
+        return await provider.stream(RUBRIC_REQUEST, pieces.append)
+    return await provider.complete(RUBRIC_REQUEST)
+
+
+class TestStructuredOutput:
+    @pytest.mark.parametrize("how", ["stream", "complete"])
+    async def test_the_request_carries_the_schema_and_the_answer_conforms(self, vendor, how):
+        vendor.server.json_answer = ANSWER
+        pieces: list[str] = []
+        completion = await call_for_json(vendor.provider(), how, pieces)
+
+        assert len(vendor.server.requests) == 1  # accepted as sent: the schema passes the server's checks
+        body = vendor.last_body()
+        if vendor.kind == "openai":
+            spec = body["response_format"]
+            assert spec["type"] == "json_schema"
+            assert spec["json_schema"]["name"] == "evaluation-rubric"
+            assert spec["json_schema"]["strict"] is True
+            schema = spec["json_schema"]["schema"]
+        else:
+            assert body["tool_choice"] == {"type": "tool", "name": "evaluation-rubric"}
+            (tool,) = body["tools"]
+            schema = tool["input_schema"]
+        # Generated from the pydantic model: every dimension is named and required.
+        assert sorted(schema["$defs"]["Dimensions"]["required"]) == sorted(DIMENSIONS)
+        assert parse(completion.text).model_dump() == Rubric.model_validate(ANSWER).model_dump()
+        if how == "stream":
+            assert len(pieces) > 1
+            assert json.loads("".join(pieces)) == ANSWER  # the JSON arrived piece by piece
+        assert completion.usage.input_tokens > 0 and completion.usage.output_tokens > 0
+
+    async def test_a_request_without_a_schema_asks_for_no_structured_output(self, vendor):
+        await vendor.provider().complete(REQUEST)
+        body = vendor.last_body()
+        assert "response_format" not in body and "tools" not in body and "tool_choice" not in body
+
+    @pytest.mark.parametrize("how", ["stream", "complete"])
+    async def test_a_server_without_the_feature_gets_plain_json_once_refused(self, vendor, how):
+        vendor.server.structured = False
+        vendor.server.pieces = [json.dumps(ANSWER)[i : i + 30] for i in range(0, len(json.dumps(ANSWER)), 30)]
+        provider = vendor.provider()
+        pieces: list[str] = []
+
+        first = await call_for_json(provider, how, pieces)
+        second = await call_for_json(provider, how, [])
+
+        feature = "response_format" if vendor.kind == "openai" else "tool_choice"
+        # Refused once, asked again without it, and not offered again by the same provider.
+        assert [feature in seen.body for seen in vendor.server.requests] == [True, False, False]
+        assert parse(first.text).recommendation == parse(second.text).recommendation == "consider"
+        if how == "stream":
+            assert "".join(pieces) == first.text
+
+    async def test_a_refusal_for_another_reason_is_still_reported(self, vendor):
+        vendor.server.answer("bad-request", "bad-request")
+
+        with pytest.raises(PermanentError, match=r"refused the request \(400\): max_tokens is too large"):
+            await vendor.provider().complete(RUBRIC_REQUEST)
+        assert len(vendor.server.requests) == 2  # with the schema, then without: the second 400 is the answer
+
+    def test_the_offline_drafter_answers_no_json(self):
+        assert OfflineProvider.answers_json is False
+        assert OpenAICompatibleProvider.answers_json is AnthropicProvider.answers_json is True
 
 
 # -- failures: each becomes the right engine error, readable and without the key -----------------

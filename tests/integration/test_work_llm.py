@@ -27,6 +27,10 @@ RUBRIC = {
 }
 
 
+def host(server) -> str:
+    return server.base_url.split("://", 1)[1].split("/", 1)[0]
+
+
 def setup(engine, kind: str, base_url: str, model: str) -> int:
     with Session(writer(engine)) as s:
         save_llm_config(s, {"kind": kind, "base_url": base_url, "model": model}, api_key=VALID_KEY)
@@ -50,11 +54,23 @@ def chunks(text: str, size: int = 40) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), size)]
 
 
-async def test_evaluation_scores_the_rubric_from_an_openai_compatible_model(engine, runner):
-    with FakeOpenAI() as server:
-        server.pieces = chunks(json.dumps(RUBRIC))
-        job_id = setup(engine, "openai", server.base_url, MODEL)
+@pytest.mark.parametrize("vendor", ["openai", "anthropic"])
+async def test_evaluation_scores_the_rubric_through_structured_output(engine, runner, vendor):
+    server_class, model = (FakeOpenAI, MODEL) if vendor == "openai" else (FakeAnthropic, CLAUDE)
+    with server_class() as server:
+        server.json_answer = RUBRIC
+        job_id = setup(engine, vendor, server.base_url, model)
         task = await wait_status(runner, request_evaluation(runner, job_id).task_id, "completed", "failed")
+        body = server.requests[-1].body
+    assert len(server.requests) == 1  # the schema was accepted and the answer valid: no repair
+    if vendor == "openai":
+        assert body["response_format"]["json_schema"]["strict"] is True
+    else:
+        assert body["tool_choice"] == {"type": "tool", "name": body["tools"][0]["name"]}
+    # The model got the skill check as evidence.
+    prompt = body["messages"][-1]["content"]
+    assert 'Found in the resume: Python ("Built Python services on PostgreSQL at Lumen (2019–2023)")' in prompt
+    assert "Required, not found: Go" in prompt
     assert task["status"] == "completed", task["error"]
     with Session(engine) as s:
         job = s.get(Job, job_id)
@@ -63,21 +79,39 @@ async def test_evaluation_scores_the_rubric_from_an_openai_compatible_model(engi
     assert job.fit_score == round((weighted - 1) / 4 * 100)
     assert job.evaluation["recommendation"] == "apply"
     assert [row["key"] for row in job.evaluation["rubric"]] == list(DIMENSIONS)
-    assert job.evaluation["keyword_score"] >= 0 and "go" in job.evaluation["missing"]
-    assert job.evaluation["model"] == MODEL
+    assert job.evaluation["required_missing"] == ["Go"] and job.evaluation["missing"] == ["Go"]
+    assert job.evaluation["matched"] == ["Python", "PostgreSQL"]
+    assert job.evaluation["keyword_score"] == 67
+    assert job.evaluation["model"] == model
     assert task["usage"]["input_tokens"] > 0 and task["usage"]["output_tokens"] > 0
-    assert task["model"] == MODEL and "OpenAI-compatible server" in task["provider"]
+    assert task["usage"]["price"] == "unknown price"  # the fake models have no list price
+    assert task["model"] == model
+    assert task["provider"] == ("Anthropic" if vendor == "anthropic" else f"OpenAI-compatible server ({host(server)})")
+
+
+async def test_a_server_without_structured_output_gets_plain_json_and_is_not_asked_again(engine, runner):
+    with FakeOpenAI() as server:
+        server.structured = False
+        server.pieces = chunks("Here it is:\n```json\n" + json.dumps(RUBRIC) + "\n```")
+        job_id = setup(engine, "openai", server.base_url, MODEL)
+        task = await wait_status(runner, request_evaluation(runner, job_id).task_id, "completed", "failed")
+        bodies = [seen.body for seen in server.requests]
+    assert task["status"] == "completed", task["error"]
+    assert ["response_format" in body for body in bodies] == [True, False]
+    with Session(engine) as s:
+        assert s.get(Job, job_id).evaluation["recommendation"] == "apply"
 
 
 async def test_an_invalid_answer_is_repaired_once(engine, runner):
     with FakeOpenAI() as server:
-        server.pieces = chunks(json.dumps(RUBRIC))
+        server.json_answer = RUBRIC
         server.answer("invalid-json", "ok")
         job_id = setup(engine, "openai", server.base_url, MODEL)
         task = await wait_status(runner, request_evaluation(runner, job_id).task_id, "completed", "failed")
-        repair_prompt = server.requests[-1].body["messages"][-1]["content"]
+        repair = server.requests[-1].body
     assert task["status"] == "completed", task["error"]
-    assert "was not valid" in repair_prompt
+    assert "was not valid" in repair["messages"][-1]["content"]
+    assert repair["response_format"]["type"] == "json_schema"  # the repair asks for the schema too
     assert any("Repairing" in stage["label"] for stage in runner.task(task["id"])["stages"])
 
 
@@ -137,3 +171,29 @@ async def test_a_cv_that_invents_an_employer_carries_a_warning(engine, runner):
     assert "Google" in named
     assert any("named in the CV but not in your resume" in warning["message"] for warning in doc.warnings)
     assert "Lumen" not in named
+
+
+async def test_the_offline_drafter_writes_its_verdict_from_the_skill_check(engine, runner):
+    with Session(writer(engine)) as s:
+        s.add(Profile(name="Ada", resume=RESUME))
+        job = Job(
+            title="Senior Backend Engineer",
+            company="Acme",
+            description="Requirements:\n- 5+ years of Python\n- Postgres and k8s\n- Kafka\n\nNice to have: Go",
+        )
+        s.add(job)
+        s.commit()
+        job_id = job.id
+    task = await wait_status(runner, request_evaluation(runner, job_id).task_id, "completed", "failed")
+    assert task["status"] == "completed", task["error"]
+    with Session(engine) as s:
+        evaluation = s.get(Job, job_id).evaluation
+    assert evaluation["required_missing"] == ["Kafka"] and evaluation["preferred_missing"] == ["Go"]
+    assert evaluation["matched"] == ["Python", "PostgreSQL", "Kubernetes"]
+    assert evaluation["matched_evidence"][1] == {
+        "skill": "PostgreSQL",
+        "line": "Built Python services on PostgreSQL at Lumen (2019–2023)",
+    }
+    assert evaluation["asks"] == "senior · 5+ years of Python"
+    assert evaluation["rubric"] == [] and evaluation["provider"] == "offline drafter"
+    assert "Required but not in your resume: Kafka." in evaluation["summary"]

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from jobapp.work.rubric import DIMENSIONS, RubricError, parse, repair_request, request
+from jobapp.skills import analyze
+from jobapp.work.rubric import DIMENSIONS, Rubric, RubricError, parse, repair_request, request
 
 
 def answer(**overrides) -> dict:
@@ -62,9 +63,41 @@ def test_score_out_of_range_is_rejected():
         parse(json.dumps(answer(dimensions=dims)))
 
 
-def test_repair_request_carries_the_error_and_the_bad_answer():
-    original = request(posting="Backend role", resume="Python dev", matched=["python"], missing=["go"])
+def test_repair_request_carries_the_error_the_bad_answer_and_the_schema():
+    fit = analyze("Requirements: Python and Go", "- Python dev", title="Backend role")
+    original = request(posting="Backend role", resume="Python dev", fit=fit)
     repair = repair_request(original, "{oops", "the JSON does not parse")
     assert "the JSON does not parse" in repair.prompt
     assert "{oops" in repair.prompt
     assert repair.system == original.system
+    assert repair.answer_schema is original.answer_schema is Rubric
+
+
+def test_the_prompt_gives_the_skill_check_as_evidence():
+    posting = "Senior Data Engineer\nMust have: 5+ years of Python, Airflow, Tableau or Looker.\nNice to have: dbt."
+    resume = "- Built Airflow DAGs in Python at Lumen (2017–2023)"
+    fit = analyze(posting, resume, title="Senior Data Engineer")
+    prompt = request(posting=posting, resume=resume, fit=fit).prompt
+    assert 'Found in the resume: Python ("Built Airflow DAGs in Python at Lumen (2017–2023)")' in prompt
+    assert "Required, not found: Tableau or Looker" in prompt
+    assert "Nice to have, not found: dbt" in prompt
+    assert "The posting asks for: senior · 5+ years of Python" in prompt
+    assert "about 6 years of work" in prompt
+
+
+def test_the_schema_names_every_dimension_and_field():
+    schema = Rubric.model_json_schema()
+    dimensions = schema["$defs"]["Dimensions"]
+    assert sorted(dimensions["required"]) == sorted(DIMENSIONS)
+    assert sorted(schema["$defs"]["DimensionScore"]["required"]) == ["evidence", "gaps", "score"]
+    # Lengths are checked by `parse`, not the schema: strict structured output refuses minLength/maxLength.
+    assert "maxLength" not in json.dumps(schema)
+
+
+def test_an_answer_without_gaps_is_accepted_and_empty_evidence_is_not():
+    dims = answer()["dimensions"]
+    del dims["skills"]["gaps"]
+    assert parse(json.dumps(answer(dimensions=dims))).score("skills").gaps == ""
+    dims["skills"]["evidence"] = "  "
+    with pytest.raises(RubricError, match=r"dimensions\.skills\.evidence: Value error, evidence must not be empty"):
+        parse(json.dumps(answer(dimensions=dims)))
