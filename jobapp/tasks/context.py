@@ -31,6 +31,9 @@ class Outcome:
     follow_ups: list[NewTask] = field(default_factory=list)  # chained tasks
     usage: dict[str, Any] | None = None
     provider: str | None = None
+    # Delete the task's job after `apply`, as TaskManager.delete_job does (its other active tasks
+    # cancelled): a placeholder that turned out to be a job the pipeline already has.
+    delete_job: bool = False
 
 
 class TaskContext:

@@ -294,12 +294,15 @@ class TaskManager:
         follow_ups: Iterable[NewTask] = (),
         usage: dict[str, Any] | None = None,
         provider: str | None = None,
+        delete_job: bool = False,
     ) -> bool:
         """Mark completed and write the results to domain tables in the same transaction.
 
         `apply` writes the domain rows (it may raise `JobGone`, which rolls everything back).
         Follow-ups are enqueued in that transaction too; a follow-up whose key is already active is
-        skipped, since the active task does the same work. False: the task was lost, nothing written.
+        skipped, since the active task does the same work. `delete_job` then deletes the task's job
+        with `delete_job`'s semantics (its other active tasks cancelled); the completed task keeps
+        its result. False: the task was lost, nothing written.
         """
         now = utcnow()
         with self._writing() as s:
@@ -325,6 +328,9 @@ class TaskManager:
             if apply is not None:
                 apply(s)
             emitted = [row, *self._insert_follow_ups(s, follow_ups, now)]
+            if delete_job and row.job_id is not None:
+                emitted += self._cancel_where(s, (T.job_id == row.job_id) & (T.id != task_id))
+                s.execute(delete(Job).where(Job.id == row.job_id))  # type: ignore[arg-type]
         self._emit(emitted)
         return True
 

@@ -208,6 +208,7 @@ class Runner:
                 follow_ups=outcome.follow_ups,
                 usage=outcome.usage,
                 provider=outcome.provider,
+                delete_job=outcome.delete_job,
             )
             if not completed:
                 logger.info("task %s finished after its lease was lost; its result was dropped", task.id)
