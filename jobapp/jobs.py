@@ -5,8 +5,10 @@ Each announces the change on the event bus so every open tab sees it.
 
 from __future__ import annotations
 
-from jobapp.db import session
-from jobapp.intake import canonical_url, find_job_by_url, validate_url
+from sqlmodel import Session
+
+from jobapp.db import writer
+from jobapp.intake import find_known_job, key_for_url, lock_intake, validate_url
 from jobapp.live.events import JobChanged
 from jobapp.models import Job, JobStatus, utcnow
 from jobapp.tasks import TaskManager
@@ -32,7 +34,7 @@ def add_job(manager: TaskManager, *, title: str, company: str, location: str, ur
         url=url.strip()[:2000] or None,
         description=description,
     )
-    with session() as s:
+    with _session(manager) as s:
         s.add(job)
         s.commit()
         s.refresh(job)
@@ -43,17 +45,21 @@ def add_job(manager: TaskManager, *, title: str, company: str, location: str, ur
 def add_job_from_url(manager: TaskManager, text: str) -> tuple[int, bool]:
     """Create a placeholder job for a posting URL and queue its reading (hydrate-job-url).
 
-    Returns (job id, created). The same posting (by canonical URL) is not added twice: the existing
-    job comes back with created=False.
+    Returns (job id, created). A link to a posting the pipeline already has (the same ATS posting by
+    any of its URL shapes, or the same canonical URL) returns that job with created=False and adds
+    nothing. The placeholder holds only the link; its title stays empty until the posting is read.
     """
     try:
-        url = canonical_url(validate_url(text))
+        url = validate_url(text)
     except ValueError as error:
         raise JobInputError(str(error)) from None
-    with session() as s:
-        if existing := find_job_by_url(s, url):
+    key = key_for_url(url)
+    with _session(manager) as s:
+        lock_intake(s)  # two clicks at once: the second waits, then finds the first's job
+        if existing := find_known_job(s, key=key, url=url, content_hash=None):
             return existing.id, False  # type: ignore[return-value]
-        job = Job(url=url)  # no title until the posting is read: pages show the link meanwhile
+        # No title until the posting is read: pages show the link meanwhile.
+        job = Job(url=url, posting_key=key)
         s.add(job)
         s.commit()
         s.refresh(job)
@@ -65,7 +71,7 @@ def add_job_from_url(manager: TaskManager, text: str) -> tuple[int, bool]:
 def set_status(manager: TaskManager, job_id: int, status: str) -> bool:
     """Move a job along the pipeline. False: no such job."""
     status = JobStatus(status)
-    with session() as s:
+    with _session(manager) as s:
         job = s.get(Job, job_id)
         if job is None:
             return False
@@ -85,3 +91,9 @@ def delete_job(manager: TaskManager, job_id: int) -> bool:
     deleted = manager.delete_job(job_id)
     manager.bus.publish(JobChanged(job_id, deleted=True))
     return deleted
+
+
+def _session(manager: TaskManager) -> Session:
+    """A session on the manager's database that takes SQLite's write lock at BEGIN, as
+    `jobapp.db.session` does: these writes read first (is this job still there? is it known?)."""
+    return Session(writer(manager.engine), expire_on_commit=False)

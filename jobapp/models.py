@@ -44,6 +44,11 @@ class Job(SQLModel, table=True):
     company: str = Field(default="", max_length=300)
     location: str = Field(default="", max_length=300)
     url: str | None = Field(default=None, max_length=2000, index=True)
+    # Who the posting is, whatever link reached it ("greenhouse:acme:123", see jobapp.intake.identity).
+    # Unique: two clicks on two links to one posting cannot both become jobs.
+    posting_key: str | None = Field(default=None, max_length=255, unique=True, index=True)
+    # sha256 of the fetched description's words: two pages serving one posting's text are one job.
+    content_hash: str | None = Field(default=None, max_length=64, index=True)
     description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     status: str = Field(default=JobStatus.PENDING, max_length=16, index=True)
     # Evaluation results (written in the transaction that completes evaluate-job).

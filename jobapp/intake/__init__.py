@@ -1,5 +1,5 @@
-"""Job intake from a link: a safe fetcher, canonical URLs, and reading a posting out of an ATS API,
-JSON-LD or the page text.
+"""Job intake from a link: a safe fetcher, canonical URLs, reading a posting out of an ATS API,
+JSON-LD or the page text, and the posting's identity (which job it already is).
 
     posting = await extract_posting("jobs.lever.co/acme/…", FetchPolicy.from_env())
 
@@ -22,10 +22,11 @@ from jobapp.intake.errors import (
 )
 from jobapp.intake.extraction import extract_posting, read_page
 from jobapp.intake.fetching import Fetched, fetch
-from jobapp.intake.lookup import find_job_by_url
+from jobapp.intake.identity import content_hash, key_for_url
+from jobapp.intake.lookup import find_job_by_url, find_known_job, lock_intake
 from jobapp.intake.policy import ATS_API_BASE, FetchPolicy
 from jobapp.intake.posting import Posting
-from jobapp.intake.urls import canonical_url, validate_url
+from jobapp.intake.urls import canonical_url, normalize_url, validate_url
 
 __all__ = [
     "ATS_API_BASE",
@@ -44,9 +45,14 @@ __all__ = [
     "TooManyRedirects",
     "UnsupportedContent",
     "canonical_url",
+    "content_hash",
     "extract_posting",
     "fetch",
     "find_job_by_url",
+    "find_known_job",
+    "key_for_url",
+    "lock_intake",
+    "normalize_url",
     "read_page",
     "validate_url",
 ]

@@ -36,29 +36,30 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 def refusal(ip: IPAddress, port: int, policy: FetchPolicy) -> str | None:
-    """Why connecting to `ip:port` is refused, or None when it is allowed."""
+    """Why connecting to `ip:port` is refused ("a private network address", with its article), or None
+    when it is allowed."""
     if isinstance(ip, ipaddress.IPv6Address):
         embedded = _embedded_ipv4(ip)
         if embedded is not None and (why := refusal(embedded, port, policy)):
             return why
     if ip in METADATA_IPS:
-        return "cloud metadata address"
+        return "a cloud metadata address"
     if ip.is_unspecified:
-        return "unspecified address (it means this machine)"
+        return "an unspecified address (it means this machine)"
     if ip.is_loopback:
         if policy.allow_loopback and (policy.loopback_ports is None or port in policy.loopback_ports):
             return None
-        return "loopback address (this machine)"
+        return "a loopback address (this machine)"
     if ip.is_link_local:
-        return "link-local address"
+        return "a link-local address"
     if ip.is_multicast:
-        return "multicast address"
+        return "a multicast address"
     if ip.is_private:
-        return "private network address"
+        return "a private network address"
     if ip.is_reserved:
-        return "reserved address"
+        return "a reserved address"
     if not ip.is_global:
-        return "non-public address"
+        return "a non-public address"
     return None
 
 
@@ -75,10 +76,10 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
 
 
 def host_refusal(host: str) -> str | None:
-    """Names refused before resolving them."""
+    """Why a name is refused before resolving it (with its article, as `refusal`), or None."""
     name = host.rstrip(".").lower()
     if name in METADATA_HOSTS:
-        return "cloud metadata host"
+        return "a cloud metadata host"
     return None
 
 
@@ -89,7 +90,7 @@ async def resolve(host: str, port: int, policy: FetchPolicy) -> list[IPAddress]:
     public and a private record from being used to probe the private one on a retry.
     """
     if why := host_refusal(host):
-        raise AddressNotAllowed(f"Refused to read {host}: it is a {why}. Only public web addresses can be read.")
+        raise AddressNotAllowed(f"Refused to read {host}: it is {why}. Only public web addresses can be read.")
     try:
         addresses = [ipaddress.ip_address(host)]
     except ValueError:
@@ -99,7 +100,7 @@ async def resolve(host: str, port: int, policy: FetchPolicy) -> list[IPAddress]:
     for ip in addresses:
         if why := refusal(ip, port, policy):
             shown = host if str(ip) == host else f"{host} ({ip})"
-            raise AddressNotAllowed(f"Refused to read {shown}: it is a {why}. Only public web addresses can be read.")
+            raise AddressNotAllowed(f"Refused to read {shown}: it is {why}. Only public web addresses can be read.")
     return list(dict.fromkeys(addresses))
 
 

@@ -40,6 +40,14 @@ class AtsJob:
     def system(self) -> str:
         return "lever" if self.api == "lever-eu" else self.api
 
+    @property
+    def key(self) -> str:
+        """The posting's identity, the same whichever URL shape or region named it (Job.posting_key).
+
+        Board slugs are compared without case: the boards answer under any case of them.
+        """
+        return f"{self.system}:{self.board.lower()}:{self.job_id.lower()}"
+
 
 def recognise(url: str) -> AtsJob | None:
     """The ATS posting `url` points at, from the public board URL shapes; None for any other page."""
@@ -72,6 +80,26 @@ def recognise(url: str) -> AtsJob | None:
     # Ashby: /{org}/{id}, /{org}/{id}/application
     if host in ASHBY_HOSTS and len(segments) >= 2 and _UUID.match(segments[1]):
         return AtsJob("ashby", segments[0], segments[1].lower())
+    return None
+
+
+def embedded(script_url: str, page_url: str) -> AtsJob | None:
+    """The posting an embedded job board shows on a company's own page: the board comes from the
+    embed script's URL, the job from the page's address (how Greenhouse's and Ashby's embeds pick it)."""
+    parts = urlsplit(script_url)
+    host = (parts.hostname or "").lower()
+    segments = [unquote(s) for s in parts.path.split("/") if s]
+    selected = parse_qs(urlsplit(page_url).query)
+    # boards.greenhouse.io/embed/job_board/js?for={token} with ?gh_jid={id} on the page
+    if host in GREENHOUSE_HOSTS and segments[:2] == ["embed", "job_board"]:
+        board, job = parse_qs(parts.query).get("for"), selected.get("gh_jid")
+        if board and job and _DIGITS.match(job[0]):
+            return AtsJob("greenhouse", board[0], job[0])
+    # jobs.ashbyhq.com/{org}/embed with ?ashby_jid={id} on the page
+    if host in ASHBY_HOSTS and len(segments) == 2 and segments[1] == "embed":
+        job = selected.get("ashby_jid")
+        if job and _UUID.match(job[0]):
+            return AtsJob("ashby", segments[0], job[0].lower())
     return None
 
 
@@ -153,6 +181,7 @@ def _greenhouse(job: AtsJob, data: dict[str, Any], url: str) -> Posting:
         remote=_remote_from_text(location),
         source="greenhouse",
         url=url,
+        key=job.key,
     )
 
 
@@ -190,6 +219,7 @@ def _lever(job: AtsJob, data: dict[str, Any], url: str) -> Posting:
         remote=remote if remote is not None else _remote_from_text(location),
         source="lever",
         url=url,
+        key=job.key,
     )
 
 
@@ -230,6 +260,7 @@ def _ashby(job: AtsJob, found: dict[str, Any], url: str) -> Posting:
         remote=remote,
         source="ashby",
         url=url,
+        key=job.key,
     )
 
 

@@ -10,6 +10,7 @@ from extruct.jsonld import JsonLdExtractor
 from extruct.utils import parse_html
 
 from jobapp.intake._markdown import html_to_markdown, text_to_markdown
+from jobapp.intake.identity import reference_key
 from jobapp.intake.posting import Posting, format_salary
 
 _NESTED = ("@graph", "mainEntity", "mainEntityOfPage", "itemListElement", "item")
@@ -63,16 +64,46 @@ def read(item: dict[str, Any], url: str) -> Posting:
     if remote and not location:
         where = _locations(item.get("applicantLocationRequirements"))
         location = f"Remote ({where})" if where else "Remote"
+    company = _organisation(item.get("hiringOrganization"))
     return Posting(
         title=_text(item.get("title") or item.get("name")),
-        company=_organisation(item.get("hiringOrganization")),
+        company=company,
         location=location,
         description_markdown=markdown or text_to_markdown(description),
         salary=_salary(item.get("baseSalary"), item.get("salaryCurrency")),
         remote=remote,
         source="json-ld",
         url=url,
+        key=_reference(item.get("identifier"), company),
     )
+
+
+def links(item: dict[str, Any]) -> list[str]:
+    """Every address the posting gives for itself (`url`, `@id`, `sameAs`, an `identifier` that is a
+    link), in that order: one of them may be the posting on its ATS."""
+    found: list[str] = []
+    for field in ("url", "@id", "sameAs", "identifier"):
+        values = item.get(field)
+        for value in values if isinstance(values, list) else [values]:
+            if isinstance(value, dict):
+                value = value.get("url") or value.get("value") or value.get("@id")
+            if isinstance(value, str) and value.strip().lower().startswith(("http://", "https://", "/")):
+                found.append(value.strip())
+    return found
+
+
+def _reference(value: Any, company: str) -> str | None:
+    """The employer's reference for the posting (schema.org: "the hiring organization's unique
+    identifier for the job"), as a posting key; links are left to `links`."""
+    for ident in value if isinstance(value, list) else [value]:
+        name = ""
+        if isinstance(ident, dict):
+            name, ident = _text(ident.get("name")), ident.get("value")
+        if isinstance(ident, int | str) and not isinstance(ident, bool):
+            reference = str(ident).strip()
+            if reference and not reference.lower().startswith(("http://", "https://", "/")):
+                return reference_key(company or name, reference)
+    return None
 
 
 def _text(value: Any) -> str:

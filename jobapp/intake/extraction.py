@@ -1,6 +1,7 @@
 """Reading a posting from a link, in order of trust:
 
-1. the public API of Greenhouse, Lever or Ashby when the link is one of their boards;
+1. the public API of Greenhouse, Lever or Ashby when the link is one of their postings, or when the
+   page it leads to points at one (an embedded board, a canonical link; see `_pointers`);
 2. schema.org JobPosting JSON-LD in the page;
 3. the page's main text.
 
@@ -14,14 +15,14 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from jobapp.intake import _ats, _jsonld, _pagetext
+from jobapp.intake import _ats, _jsonld, _pagetext, _pointers
 from jobapp.intake._markdown import text_to_markdown
 from jobapp.intake._walls import PASTE, blocked_reason
-from jobapp.intake.errors import PasteInstead
+from jobapp.intake.errors import IntakeError, PasteInstead
 from jobapp.intake.fetching import Fetched, fetch
 from jobapp.intake.policy import FetchPolicy
 from jobapp.intake.posting import Posting
-from jobapp.intake.urls import canonical_url, validate_url
+from jobapp.intake.urls import normalize_url, validate_url
 
 Stage = Callable[[str], Awaitable[None]]
 READING = "Reading the posting"
@@ -42,15 +43,33 @@ async def extract_posting(url: str, policy: FetchPolicy | None = None, *, on_sta
             await on_stage(READING)
         return _ats.parse(ats_job, data, url)
     fetched = await fetch(url, policy)
+    page_url = normalize_url(fetched.url)
+    # lxml and lexbor parse a few MB in tens of milliseconds: off the event loop all the same.
+    pointed = _ats.recognise(page_url)
+    if pointed is None and "html" in fetched.content_type:
+        pointed = await asyncio.to_thread(_pointers.ats_job, fetched.text, page_url)
+    data, api_error = None, None
+    if pointed is not None:
+        try:
+            data = await _ats.load(pointed, policy)
+        except IntakeError as error:  # the page itself may still carry the posting (a board that is down)
+            api_error = error
     if on_stage:
         await on_stage(READING)
-    # lxml and lexbor parse a few MB in tens of milliseconds: off the event loop all the same.
-    return await asyncio.to_thread(read_page, fetched)
+    if pointed is not None and data is not None:
+        return _ats.parse(pointed, data, page_url)
+    try:
+        posting = await asyncio.to_thread(read_page, fetched)
+    except IntakeError:
+        if api_error is not None:
+            raise api_error from None  # the API's reason says more than "no posting on this page"
+        raise
+    return replace(posting, key=pointed.key) if pointed is not None else posting
 
 
 def read_page(fetched: Fetched) -> Posting:
     """The posting in a fetched page: JSON-LD first, then the main text."""
-    url = canonical_url(fetched.url)
+    url = normalize_url(fetched.url)
     text = fetched.text
     if fetched.content_type == "text/plain":
         if len(text.strip()) < _pagetext.MIN_TEXT:

@@ -132,7 +132,8 @@ def _target(url: str, *, redirected: bool = False) -> _Target:
     scheme = parts.scheme.lower()
     where = "The site redirected to" if redirected else "That is"
     if scheme not in DEFAULT_PORTS:
-        raise InvalidURL(f"{where} a {scheme or 'schemeless'} link; only http and https pages can be read.")
+        shown = f"{scheme}:" if scheme else "no scheme"
+        raise InvalidURL(f"{where} a link that is not a web page ({shown}); only http and https pages can be read.")
     if not parts.hostname:
         raise InvalidURL(f"{where} a web address without a site name.")
     try:
@@ -249,7 +250,7 @@ def _check_type(media_type: str, site: str) -> None:
     if media_type.startswith("image/"):
         raise UnsupportedContent(f"That link on {site} is an image, not a posting. Paste the description instead.")
     raise UnsupportedContent(
-        f"That link on {site} leads to a {media_type} file, not a web page. Paste the description instead."
+        f"That link on {site} leads to a file of type {media_type}, not a web page. Paste the description instead."
     )
 
 

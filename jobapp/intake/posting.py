@@ -34,7 +34,10 @@ class Posting:
     salary: str  # "USD 120,000–150,000 per year", or "" when the posting does not say
     remote: bool | None  # None: the posting does not say
     source: Source
-    url: str  # canonical
+    url: str  # normalised (jobapp.intake.urls.normalize_url)
+    # Who the posting is, whatever link reached it: its ATS identity ("greenhouse:acme:123") or the
+    # employer's own reference from JSON-LD; None when the page does not say (see jobapp.intake.identity).
+    key: str | None = None
 
 
 def _amount(value: object) -> str:

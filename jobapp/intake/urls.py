@@ -1,13 +1,25 @@
-"""Web addresses: checking what a person typed, and one canonical form per posting.
+"""Web addresses: checking what a person typed, and the forms the app keeps and compares.
 
-The canonical form is what the app stores and compares, so the same posting reached through a
-newsletter link, a tracking redirect or a differently cased host is recognised as one job.
+Two forms, because two links can name one page without being interchangeable:
+
+- `normalize_url`: what the app fetches and stores. Only changes that never alter what a server
+  returns (RFC 3986 normalisation: scheme and host case, default port, percent-encoding, dot
+  segments), plus dropping what never names a posting (tracking parameters, credentials, fragments).
+- `canonical_url`: what two links are compared by. On top of that, a trailing slash and a
+  directory's default document (`index.html`) are ignored: servers answer `/jobs/plain/` and
+  `/jobs/plain` with one page (or redirect one to the other), but a server may refuse the form it
+  was not given, so the form the person gave is the one fetched.
+
+Query parameters other than tracking ones are kept (sorted): `?gh_jid=…` or `?id=7` may be the only
+thing naming the posting.
 """
 
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url
 
 from jobapp.intake.errors import InvalidURL
 
@@ -45,6 +57,10 @@ TRACKING_PARAMS = frozenset(
 )
 TRACKING_PREFIXES = ("utm_", "hsa_", "pk_", "mtm_")
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# What a web server answers for a directory. Only the static-site names: `index.php` or
+# `default.aspx` may be real scripts whose directory URL is routed elsewhere.
+DEFAULT_DOCUMENTS = ("index.html", "index.htm")
+_DEFAULT_DOCUMENT = re.compile(r"/(?:index\.html?)$")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 _OTHER_SCHEMES = re.compile(r"^(javascript|data|mailto|file|ftp|tel|about|blob|vbscript|ws|wss|chrome):", re.I)
 _HOST_CHARS = re.compile(r"^[a-z0-9.\-_\[\]:%]+$")
@@ -66,10 +82,11 @@ def normalize_host(hostname: str) -> str:
         return host
 
 
-def canonical_url(url: str) -> str:
-    """The one form of `url` the app stores: lower-case scheme and host, no default port, no
-    credentials, no tracking parameters, the remaining parameters sorted, no fragment (except
-    `#/…` and `#!…` routes of single-page boards, where the fragment names the posting)."""
+def normalize_url(url: str) -> str:
+    """The form of `url` the app fetches and stores: lower-case scheme and host, no default port,
+    no credentials, no tracking parameters, the remaining parameters sorted, percent-encoding
+    normalised, dot segments resolved, no fragment (except `#/…` and `#!…` routes of single-page
+    boards, where the fragment names the posting)."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = normalize_host(parts.hostname or "")
@@ -78,14 +95,34 @@ def canonical_url(url: str) -> str:
     except ValueError:
         port = None
     netloc = host if port is None or DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"
-    path = parts.path or "/"
-    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k))
-    fragment = parts.fragment if parts.fragment.startswith(("/", "!")) else ""
-    return urlunsplit((scheme, netloc, path, urlencode(query), fragment))
+    query = "&".join(p for p in parts.query.split("&") if p and not _is_tracking(unquote_plus(p.split("=", 1)[0])))
+    route = parts.fragment.startswith(("/", "!"))
+    # w3lib (Scrapy's canonicaliser) sorts the query and normalises percent-encoding and dot segments.
+    return canonicalize_url(
+        urlunsplit((scheme, netloc, parts.path, query, parts.fragment if route else "")),
+        keep_blank_values=True,
+        keep_fragments=route,
+    )
+
+
+def canonical_url(url: str) -> str:
+    """The form two links are compared by: `normalize_url` without a trailing slash or a default
+    document (`/careers/index.html` → `/careers`); the site's root stays `/`."""
+    parts = urlsplit(normalize_url(url))
+    return urlunsplit(parts._replace(path=_DEFAULT_DOCUMENT.sub("", parts.path).rstrip("/") or "/"))
+
+
+def equivalent_urls(canonical: str) -> list[str]:
+    """The normalised forms (`normalize_url`) that share the canonical form `canonical`, so stored
+    links can be found through the index on Job.url."""
+    parts = urlsplit(canonical)
+    base = parts.path.rstrip("/")
+    paths = dict.fromkeys([parts.path, f"{base}/", *(f"{base}/{name}" for name in DEFAULT_DOCUMENTS)])
+    return [urlunsplit(parts._replace(path=path)) for path in paths]
 
 
 def validate_url(text: str) -> str:
-    """Check a web address a person typed and return its canonical form.
+    """Check a web address a person typed and return its normalised form (`normalize_url`).
 
     Adds https:// when no scheme is given. Raises ValueError (jobapp.intake.InvalidURL) with a message
     that says what is wrong.
@@ -116,4 +153,7 @@ def validate_url(text: str) -> str:
         parts.port  # noqa: B018 - raises on a bad port
     except ValueError:
         raise InvalidURL("The port in that web address is not a number between 0 and 65535.") from None
-    return canonical_url(value)
+    normal = normalize_url(value)
+    if len(normal) > MAX_URL_LENGTH:  # letters outside ASCII grow threefold once percent-encoded
+        raise InvalidURL(f"That web address is over {MAX_URL_LENGTH} characters; paste the posting's own link.")
+    return normal

@@ -36,6 +36,9 @@ class Outcome:
     usage: dict[str, Any] | None = None
     provider: str | None = None  # who did the work ("OpenAI", "offline drafter", …)
     model: str | None = None
+    # Delete the task's job after `apply`, as TaskManager.delete_job does (its other active tasks
+    # cancelled): a placeholder that turned out to be a job the pipeline already has.
+    delete_job: bool = False
 
 
 class ProgressSink(Protocol):

@@ -98,6 +98,7 @@ class Finished:
     provider: str | None = None
     model: str | None = None
     stages: Sequence[dict[str, Any]] = ()  # the stage log to keep
+    delete_job: bool = False  # then delete the task's job, as `delete_job` does (the task keeps its result)
 
 
 @dataclass(frozen=True)
@@ -365,7 +366,7 @@ class TaskManager:
                     "p_model": item.model,
                     "p_stages": list(item.stages),
                 }
-                if item.apply is None and not item.follow_ups:
+                if item.apply is None and not item.follow_ups and not item.delete_job:
                     rows = self._q.rows(conn, sql.COMPLETE, params)
                     outcomes.append(bool(rows))
                     emitted += rows
@@ -379,6 +380,8 @@ class TaskManager:
                                     item.apply(s)
                                     s.commit()
                             written += self._insert_follow_ups(conn, item.follow_ups, now)
+                            if item.delete_job and (job_id := written[0][3]) is not None:
+                                written += self._delete_job(conn, job_id, keep=item.task_id)[0]
                 except Exception as error:
                     outcomes.append(error)
                     continue
@@ -519,11 +522,19 @@ class TaskManager:
         Its tasks stay in the activity log, marked as belonging to a deleted job (never retried).
         """
         with self._writing() as conn:
-            rows = self._cancel_where(conn, T.job_id == job_id, label="Cancelled: job deleted")
-            conn.execute(update(TASK_TABLE).where(T.job_id == job_id).values(job_deleted=True))
-            deleted = conn.execute(delete(Job).where(Job.id == job_id)).rowcount  # type: ignore[arg-type]
+            rows, deleted = self._delete_job(conn, job_id)
         self._emit(rows)
-        return bool(deleted)
+        return deleted
+
+    def _delete_job(self, conn: Connection, job_id: int, *, keep: int | None = None) -> tuple[list[Any], bool]:
+        """Cancel the job's active tasks (all but `keep`), mark its tasks, delete it.
+
+        Returns the cancelled tasks' rows, and whether the job existed."""
+        condition = T.job_id == job_id if keep is None else (T.job_id == job_id) & (T.id != keep)
+        rows = self._cancel_where(conn, condition, label="Cancelled: job deleted")
+        conn.execute(update(TASK_TABLE).where(T.job_id == job_id).values(job_deleted=True))
+        deleted = conn.execute(delete(Job).where(Job.id == job_id)).rowcount  # type: ignore[arg-type]
+        return rows, bool(deleted)
 
     # -- maintenance ---------------------------------------------------------------------------
 

@@ -261,6 +261,7 @@ class Runner:
             provider=outcome.provider,
             model=outcome.model,
             stages=tuple(ctx.stages),
+            delete_job=outcome.delete_job,
         )
         written: asyncio.Future[bool | Exception] = asyncio.get_running_loop().create_future()
         self._to_commit.append((finished, written))

@@ -11,13 +11,16 @@ Tests give it routes and read back what it received:
         board.drip("/slow", interval=0.1, limit=100)              # one byte at a time
         board.url("/careers/1"), board.hits("/careers/1"), board.requests
 
-The canned ATS answers below follow the public Greenhouse, Lever and Ashby job APIs (trimmed).
-Standard library only.
+The canned ATS answers below follow the public Greenhouse, Lever and Ashby job APIs (trimmed); the
+canned pages are a company's careers pages (`posting_page`, `careers_page`). Standard library only
+(pytest only for `guard_loopback`'s monkeypatch).
 """
 
 from __future__ import annotations
 
+import html
 import json
+import socket
 import ssl
 import threading
 import time
@@ -27,6 +30,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
+
+import pytest
 
 MB = 1024 * 1024
 HTML = "text/html; charset=utf-8"
@@ -235,6 +240,24 @@ class FakeBoard:
             return [r for r in self.requests if urlsplit(r.path).path == path]
 
 
+def guard_loopback(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every connection attempt's host and fail any that is not loopback before it leaves:
+    a broken address check can never send a test's traffic off this machine."""
+    attempts: list[str] = []
+    real_connect = socket.socket.connect
+
+    def connect(sock: socket.socket, address: Any) -> None:
+        if isinstance(address, tuple):
+            host = str(address[0]).split("%", 1)[0]
+            attempts.append(host)
+            if host not in ("127.0.0.1", "::1") and not host.startswith("127."):
+                raise AssertionError(f"a test tried to connect to {address!r}, which is not loopback")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    return attempts
+
+
 def counts(board: FakeBoard) -> dict[str, int]:
     """Requests per path (for failure messages)."""
     out: dict[str, int] = defaultdict(int)
@@ -339,3 +362,20 @@ def ashby_board() -> dict[str, Any]:
             ),
         ],
     }
+
+
+# -- canned pages -----------------------------------------------------------------------------
+
+
+def careers_page(body: str, *, head: str = "", site: str = "Acme Robotics") -> str:
+    """A company's careers page around `body` (an embedded board, an apply link…)."""
+    return (
+        f"<!doctype html><html><head><title>Careers | {html.escape(site)}</title>{head}</head><body>"
+        f"<header><nav><a href='/'>Home</a> <a href='/careers'>All jobs</a></nav></header>"
+        f"<main>{body}</main><footer>© {html.escape(site)}</footer></body></html>"
+    )
+
+
+def posting_page(title: str, text: str, *, site: str = "Initech", head: str = "") -> str:
+    """A posting as an ordinary page (no JSON-LD, no ATS): its text in `main`, the site's chrome around."""
+    return careers_page(f"<h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>", head=head, site=site)

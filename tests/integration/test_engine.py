@@ -879,6 +879,26 @@ class TestDeletingAJob:
         assert row["status"] == "cancelled"
         assert (row["error"], row["errors"], row["result"]) == (None, [], None)
 
+    def test_a_completion_may_delete_its_job(self, engine):
+        """A placeholder found to duplicate another job goes in the completing transaction: its
+        other tasks are cancelled as by delete_job, and the completed task keeps its result."""
+        manager = TaskManager(engine, limits=Limits(kind_limits={"evaluate-job": 0}))
+        job_id = make_job(engine, "")
+        queued = manager.enqueue(NewTask("evaluate-job", job_id=job_id, priority=1)).task_id
+        reading = manager.enqueue(NewTask("hydrate-job-url", job_id=job_id)).task_id
+        claimed = manager.claim("w1", limit=1, lease_seconds=30)
+        assert [c.id for c in claimed] == [reading]
+        seen = []
+        manager.bus.publish_many = lambda events, **_: seen.extend(events)  # type: ignore[method-assign]
+
+        assert manager.complete(reading, "w1", result={"duplicate_of": 7}, delete_job=True)
+
+        assert get_job(engine, job_id) is None
+        done, cancelled = manager.task(reading), manager.task(queued)
+        assert (done["status"], done["result"], done["job_id"]) == ("completed", {"duplicate_of": 7}, None)
+        assert cancelled["status"] == "cancelled"
+        assert {(e.task.id, e.task.status) for e in seen} == {(reading, "completed"), (queued, "cancelled")}
+
     def test_enqueue_for_a_deleted_job_raises_job_gone(self, manager, engine):
         job_id = make_job(engine)
         assert manager.delete_job(job_id)

@@ -47,6 +47,7 @@ from jobapp.intake import (
     extract_posting,
     fetch,
     find_job_by_url,
+    normalize_url,
     validate_url,
 )
 from jobapp.models import Job, Profile, Task, utcnow
@@ -61,6 +62,7 @@ from tests.integration.fake_board import (
     Reply,
     ashby_board,
     greenhouse_job,
+    guard_loopback,
     lever_posting,
 )
 
@@ -78,19 +80,7 @@ LONG_TEXT = " ".join(
 @pytest.fixture(autouse=True)
 def loopback_only(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every connection attempt's host; anything but loopback fails the test before it leaves."""
-    attempts: list[str] = []
-    real_connect = socket.socket.connect
-
-    def connect(sock: socket.socket, address: Any) -> None:
-        if isinstance(address, tuple):
-            host = str(address[0]).split("%", 1)[0]
-            attempts.append(host)
-            if host not in ("127.0.0.1", "::1") and not host.startswith("127."):
-                raise AssertionError(f"a test tried to connect to {address!r}, which is not loopback")
-        return real_connect(sock, address)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    return attempts
+    return guard_loopback(monkeypatch)
 
 
 @pytest.fixture
@@ -170,7 +160,7 @@ class TestAtsApis:
         assert "## About the role" in md
         assert "**Python**" in md and "- PostgreSQL" in md and "& data pipelines" in md
         assert "alert(1)" not in md and no_raw_html(md)
-        assert posting.url == canonical_url(link)
+        assert posting.url == normalize_url(link)
         assert "pay_transparency=true" in board.seen("/v1/boards/acme/jobs/4012345")[0].path
 
     async def test_greenhouse_company_from_the_board_when_the_job_does_not_name_it(self, board, policy):
@@ -478,7 +468,11 @@ class TestLimits:
 
     @pytest.mark.parametrize(
         ("content_type", "says"),
-        [("application/pdf", "is a PDF"), ("image/png", "is an image"), ("application/zip", "application/zip file")],
+        [
+            ("application/pdf", "is a PDF"),
+            ("image/png", "is an image"),
+            ("application/zip", "a file of type application/zip"),
+        ],
     )
     async def test_unsupported_content_is_refused(self, board, policy, content_type, says):
         board.respond("/posting", Reply(200, b"%PDF-1.7 \x00\x01 binary", content_type))
@@ -553,6 +547,8 @@ class TestAddresses:
         with pytest.raises(AddressNotAllowed, match="Only public web addresses") as caught:
             await extract_posting(url, FetchPolicy())  # the default: no loopback
         assert isinstance(caught.value, PermanentError)
+        assert re.search(r"it is an? [a-z-]+ ", str(caught.value)), caught.value
+        assert not re.search(r"\ba [aeiou]", str(caught.value)), caught.value  # "an unspecified address"
         assert loopback_only == [], "a connection was attempted"
         assert board.hits() == 0
 
@@ -790,9 +786,8 @@ class TestHydrateTask:
     async def test_fills_the_job_stores_the_canonical_url_and_chains_evaluation(self, engine, board, runner):
         board.json("/v1/boards/acme/jobs/4012345", greenhouse_job())
         link = "https://boards.greenhouse.io/acme/jobs/4012345?gh_src=abc&utm_source=linkedin"
-        # The placeholder the UI saves (the link standing in for the title); the person already
-        # typed the company their own way.
-        job_id = add_job(engine, url=link, title=link.split("://", 1)[1], company="Acme (referred by Dana)")
+        # A job holding the link and a company the person already typed their own way.
+        job_id = add_job(engine, url=link, company="Acme (referred by Dana)")
 
         enqueued = request_hydration(runner.manager, job_id)
         again = request_hydration(runner.manager, job_id)
@@ -814,6 +809,7 @@ class TestHydrateTask:
         assert job.location == "Remote - US"
         assert "## About the role" in job.description and "**Salary:** USD 120,000–150,000" in job.description
         assert job.url == "https://boards.greenhouse.io/acme/jobs/4012345"
+        assert job.posting_key == "greenhouse:acme:4012345" and job.content_hash is None  # a short text
         with Session(engine) as s:
             assert find_job_by_url(s, validate_url(link)).id == job_id  # type: ignore[union-attr]
 

@@ -44,7 +44,9 @@ async def test_letter_uses_resume_evidence_and_names_required_gaps_only():
 
 
 async def test_cv_opens_with_the_matched_skills_under_their_names():
-    request = Request(purpose="generate-cv", system="", prompt="", inputs={**INPUTS, "resume": "# Ada\n" + INPUTS["resume"]})
+    request = Request(
+        purpose="generate-cv", system="", prompt="", inputs={**INPUTS, "resume": "# Ada\n" + INPUTS["resume"]}
+    )
     text = (await OfflineProvider().complete(request)).text
     assert text.splitlines()[1] == "**Key skills:** Python, PostgreSQL, Kubernetes"
     assert "Focus for" not in text and "backend, engineer" not in text.lower()
