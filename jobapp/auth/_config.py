@@ -85,7 +85,7 @@ class AuthConfig:
             reach = "this machine only"
         else:
             reach = "the network"
-        login = f"login required (user {self.username!r})" if self.login_required else "no login"
+        login = f"login required for {self.username!r}" if self.login_required else "no login"
         return f"jobapp listens on {address} ({reach}; {login})"
 
 

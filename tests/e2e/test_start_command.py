@@ -119,7 +119,7 @@ def test_the_one_port_app_sits_behind_the_login(tmp_path, context):
     }
     with started(tmp_path, **login_env) as (port, log):
         app = f"http://127.0.0.1:{port}"
-        assert f"jobapp listens on {app} (this machine only; login required (user '{USER}'))" in log.read_text()
+        assert f"jobapp listens on {app} (this machine only; login required for '{USER}')" in log.read_text()
         for route in ("/", "/activity", "/settings", "/jobs/1", "/assets/"):
             refused = httpx.get(f"{app}{route}", headers={"accept": "text/html"}, timeout=5)
             assert refused.status_code == 303, route
