@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from jobapp.components.account import account_menu
+
 NAV = (("Pipeline", "/"), ("Activity", "/activity"), ("Settings", "/settings"))
 
 
@@ -26,6 +28,7 @@ def navbar(indicator: rx.Var[str]) -> rx.Component:
         rx.hstack(*(rx.link(label, href=href) for label, href in NAV), spacing="4"),
         rx.spacer(),
         indicator_pill(indicator),
+        account_menu(),
         align="center",
         padding_y="1em",
         border_bottom="1px solid var(--gray-a5)",
