@@ -56,6 +56,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
         migrate(url)
         yield url
         return
+    yield from _postgres_schema()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A freshly migrated PostgreSQL schema, for tests only PostgreSQL can run (several writer processes)."""
+    yield from _postgres_schema()
+
+
+def _postgres_schema() -> Iterator[str]:
     require_service("PostgreSQL", "127.0.0.1", 5432)
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")

@@ -83,17 +83,14 @@ NEW_TASK: dict[str, Any] = {
     "job_deleted": False,
     "version": 0,
 }
-INSERT = (
-    insert(TASK_TABLE)
-    .values(
-        NEW_TASK
-        | {name: bindparam(name, type_=T[name].type) for name in ("kind", "job_id", "dedupe_key", "priority")}
-        | {"payload": bindparam("payload", type_=T.payload.type), "max_attempts": bindparam("max_attempts")}
-        | {"created_at": NOW, "updated_at": NOW, "run_after": NOW}
-    )
-    .returning(T.id)
+_NEW_ROW = insert(TASK_TABLE).values(
+    NEW_TASK
+    | {name: bindparam(name, type_=T[name].type) for name in ("kind", "job_id", "dedupe_key", "priority")}
+    | {"payload": bindparam("payload", type_=T.payload.type), "max_attempts": bindparam("max_attempts")}
+    | {"created_at": NOW, "updated_at": NOW, "run_after": NOW}
 )
-INSERT_SUMMARY = INSERT.returning(*SUMMARY_COLUMNS)  # a follow-up, announced with its full summary
+INSERT = _NEW_ROW.returning(T.id)
+INSERT_SUMMARY = _NEW_ROW.returning(*SUMMARY_COLUMNS)  # a follow-up, announced with its full summary
 ACTIVE_WITH_KEY = select(*SUMMARY_COLUMNS).where(
     T.dedupe_key == bindparam("key"), T.status.in_(ACTIVE_STATUSES), T.cancel_requested.is_(False)
 )

@@ -135,8 +135,13 @@ class RedisTransport:
     def __init__(self, redis_url: str, channel: str) -> None:
         import redis.asyncio as redis  # only loaded when Redis is configured
 
-        self._redis = redis.Redis.from_url(redis_url)
+        # Named, so `CLIENT LIST` tells an operator which connections are the feed's.
+        self._redis = redis.Redis.from_url(redis_url, client_name=self.client_name(channel))
         self._channel = channel
+
+    @staticmethod
+    def client_name(channel: str) -> str:
+        return channel
 
     async def send(self, message: str) -> None:
         await self._redis.publish(self._channel, message)
