@@ -37,5 +37,10 @@ def navbar(indicator: rx.Var[str]) -> rx.Component:
     )
 
 
-def frame(indicator: rx.Var[str], body: rx.Component) -> rx.Component:
-    return rx.container(navbar(indicator), body, size="4")
+def footer(worker: rx.Var[str]) -> rx.Component:
+    """Which backend worker serves this tab (several may run behind one address)."""
+    return rx.text("Served by worker ", rx.code(worker, id="worker-id"), size="1", color_scheme="gray")
+
+
+def frame(indicator: rx.Var[str], body: rx.Component, worker: rx.Var[str]) -> rx.Component:
+    return rx.container(navbar(indicator), body, footer(worker), size="4")

@@ -15,7 +15,7 @@ from jobapp.state.board import Board
 def page(route: str, title: str, on_load: Sequence[Any] = ()) -> Callable[[Callable[[], rx.Component]], Any]:
     def decorate(body: Callable[[], rx.Component]) -> Any:
         def framed() -> rx.Component:
-            return frame(Board.indicator, body())
+            return frame(Board.indicator, body(), Board.worker)
 
         framed.__name__ = body.__name__
         return rx.page(route=route, title=f"{title} · jobapp", on_load=[Board.follow, *on_load])(framed)

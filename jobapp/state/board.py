@@ -27,6 +27,9 @@ class Board(rx.State):
     job_activity: dict[str, str] = {}
     # The navigation indicator: "Building 3 items: evaluating #14 (+2 more)"; empty when idle.
     indicator: str = ""
+    # The backend worker holding this tab's socket (shown small in the footer: with several workers,
+    # what an operator or a test needs to tell them apart).
+    worker: str = ""
 
     @rx.event(background=True, supersedes=True)
     async def follow(self):

@@ -20,7 +20,7 @@ from jobapp.live import views
 from jobapp.live.hub import LiveHub, Pending
 from jobapp.live.rows import JOB_TASKS_LIMIT, job_detail, job_documents, pipeline_rows, task_row
 from jobapp.models import Job
-from jobapp.runtime import get_hub
+from jobapp.runtime import current_runner, get_hub
 from jobapp.state.job_view import JobView, job_id_from_path
 from jobapp.tasks import TaskSummary
 
@@ -67,6 +67,8 @@ class TabView:
         picture = self.hub.picture
         everything = pending is None or pending.everything
         board_fields: dict[str, Any] = {}
+        if pending is None and (runner := current_runner()) is not None:
+            board_fields["worker"] = runner.worker_id
         if everything or pending.board:  # type: ignore[union-attr]
             board_fields["indicator"] = views.indicator(picture.active_sorted())
         if self.page.name == "pipeline":

@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import require_service
 from sqlalchemy import Engine, func, select
 
 from jobapp.db import make_engine
@@ -26,6 +25,7 @@ from jobapp.models import Task
 from jobapp.tasks import EventBus, Limits, NewTask, TaskManager
 from jobapp.tasks.feed import FeedRelay, PostgresTransport, RedisTransport, channel_name
 from jobapp.tasks.limits import save_limits
+from tests.conftest import require_service
 
 pytestmark = pytest.mark.timeout(300)
 

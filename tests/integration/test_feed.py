@@ -16,12 +16,12 @@ from typing import Any
 import psycopg
 import pytest
 import redis.asyncio as aioredis
-from conftest import PG_ADMIN_URL, require_service
 
 from jobapp.live.events import JobChanged
 from jobapp.live.picture import Picture
 from jobapp.tasks import EventBus, ProgressTick, TaskChanged, TaskSummary, TextStreamed
 from jobapp.tasks.feed import MAX_MESSAGE, FeedRelay, PostgresTransport, RedisTransport, Transport, messages
+from tests.conftest import PG_ADMIN_URL, require_service
 
 pytestmark = pytest.mark.timeout(60)
 
