@@ -20,6 +20,7 @@ import random
 import sys
 import time
 
+from jobapp import serve
 from jobapp.tasks import Outcome, TaskContext
 
 PROGRESS_KIND = "bench-progress"
@@ -62,7 +63,4 @@ def register() -> None:
 
 if __name__ == "__main__":
     register()
-    from reflex.reflex import cli
-
-    sys.argv[0] = "reflex"
-    cli()
+    serve.main()

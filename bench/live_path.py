@@ -53,7 +53,7 @@ from bench._app import (
 from bench._backend import PROGRESS_KIND
 from bench._common import emit, latency_ms, log, scratch_dir, setup_logging, target
 from bench._profile import summarize
-from jobapp.live import ACTIVE_SHOWN
+from jobapp.live.views import ACTIVE_SHOWN
 from tests.e2e.harness import free_port
 
 POLL_PAGE = Path(__file__).with_name("poll_page.html")

@@ -270,36 +270,42 @@ class TaskManager:
         """
         if limit <= 0:
             return []
-        now = utcnow()
-        q = self._q
         with self._writing() as conn:
-            if self._pg:
-                conn.execute(select(func.pg_advisory_xact_lock(literal(CLAIM_LOCK))))
-            stored = q.rows(conn, STORED_LIMITS)
-            limits = limits_from(stored[0][0] if stored else None, self.default_limits)
-            running = dict(q.rows(conn, sql.RUNNING_BY_KIND))
-            room = min(limit, limits.concurrency - sum(running.values()))
-            if room <= 0:
-                return []
-            kind_room = {kind: cap - running.get(kind, 0) for kind, cap in limits.kind_limits.items()}
-            full = [kind for kind, free in kind_room.items() if free <= 0]
-            candidates_query = q.claim_candidates.with_for_update(skip_locked=True) if self._pg else q.claim_candidates
-            candidates = q.rows(
-                conn, candidates_query, {"now": now, "full": q.ids(full), "scan": room * 4 if kind_room else room}
-            )
-            chosen: list[int] = []
-            for task_id, kind in candidates:
-                if len(chosen) == room:
-                    break
-                if kind in kind_room:
-                    if kind_room[kind] <= 0:
-                        continue
-                    kind_room[kind] -= 1
-                chosen.append(task_id)
-            if not chosen:
-                return []
-            lease = now + timedelta(seconds=lease_seconds)
-            rows = q.rows(conn, q.claim, {"chosen": q.ids(chosen), "me": worker_id, "now": now, "lease": lease})
+            rows = self._claim_in(conn, worker_id, limit, lease_seconds, utcnow())
+        return self._claimed(rows)
+
+    def _claim_in(self, conn: Connection, worker_id: str, limit: int, lease_seconds: float, now: datetime) -> list[Any]:
+        q = self._q
+        if self._pg:
+            conn.execute(select(func.pg_advisory_xact_lock(literal(CLAIM_LOCK))))
+        stored = q.rows(conn, STORED_LIMITS)
+        limits = limits_from(stored[0][0] if stored else None, self.default_limits)
+        running = dict(q.rows(conn, sql.RUNNING_BY_KIND))
+        room = min(limit, limits.concurrency - sum(running.values()))
+        if room <= 0:
+            return []
+        kind_room = {kind: cap - running.get(kind, 0) for kind, cap in limits.kind_limits.items()}
+        full = [kind for kind, free in kind_room.items() if free <= 0]
+        candidates_query = q.claim_candidates.with_for_update(skip_locked=True) if self._pg else q.claim_candidates
+        candidates = q.rows(
+            conn, candidates_query, {"now": now, "full": q.ids(full), "scan": room * 4 if kind_room else room}
+        )
+        chosen: list[int] = []
+        for task_id, kind in candidates:
+            if len(chosen) == room:
+                break
+            if kind in kind_room:
+                if kind_room[kind] <= 0:
+                    continue
+                kind_room[kind] -= 1
+            chosen.append(task_id)
+        if not chosen:
+            return []
+        lease = now + timedelta(seconds=lease_seconds)
+        return q.rows(conn, q.claim, {"chosen": q.ids(chosen), "me": worker_id, "now": now, "lease": lease})
+
+    def _claimed(self, rows: list[Any]) -> list[ClaimedTask]:
+        """Announce claimed rows and hand them to the runner in queue order."""
         rows.sort(key=lambda r: (r[4], r[0]))  # priority, id
         self._emit(rows)
         return [
@@ -351,6 +357,13 @@ class TaskManager:
         are enqueued with their task; one whose key is already active is skipped (the active task does
         the same work). The summaries are published after the commit.
         """
+        return self.complete_and_claim(worker_id, finished, claim=0, lease_seconds=0)[0]
+
+    def complete_and_claim(
+        self, worker_id: str, finished: Sequence[Finished], *, claim: int, lease_seconds: float
+    ) -> tuple[list[bool | Exception], list[ClaimedTask]]:
+        """`complete_many`, then `claim` up to `claim` tasks for the slots it frees, in the same
+        transaction: a busy worker pays one commit per batch, not two."""
         outcomes: list[bool | Exception] = []
         emitted: list[Sequence[Any]] = []
         now = utcnow()
@@ -387,8 +400,9 @@ class TaskManager:
                     continue
                 emitted += written
                 outcomes.append(bool(written))
+            claimed = self._claim_in(conn, worker_id, claim, lease_seconds, now) if claim > 0 else []
         self._emit(emitted)
-        return outcomes
+        return outcomes, self._claimed(claimed)
 
     def complete(self, task_id: int, worker_id: str, **fields: Any) -> bool:
         """`complete_many` for one task (its `apply` exceptions are raised)."""

@@ -8,7 +8,7 @@ Batching, without losing durability:
 - a claim takes every free slot in one statement, a few milliseconds after new work is announced, so a
   burst of clicks is claimed together;
 - finished handlers queue their results, and one transaction writes every result that is waiting (group
-  commit); a task is reported completed only after that commit;
+  commit) and claims work for the slots they free; a task is reported completed only after that commit;
 - progress is written once a second for every running task (`ProgressWriter`).
 
 `concurrency` bounds what this process runs at once; the caps of the whole deployment (global and per
@@ -81,6 +81,8 @@ class Runner:
         self._committer: asyncio.Task[None] | None = None
         self._to_commit: list[tuple[Finished, asyncio.Future[bool | Exception]]] = []
         self._commit_wake = asyncio.Event()
+        # One claim at a time (the fetcher's, or the group commit's), so free slots are counted once.
+        self._claiming = asyncio.Lock()
         self.progress_writer = ProgressWriter(manager, self.worker_id, interval=self.config.progress_seconds)
         self.heartbeat = Heartbeat(
             manager, self.worker_id, lease_seconds=self.config.lease_seconds, on_beat=self._on_heartbeat
@@ -124,7 +126,7 @@ class Runner:
             future.cancel()
         await asyncio.gather(*(r.future for r in list(self._running.values())), return_exceptions=True)
         if self._committer is not None:
-            self._committer.cancel()
+            self._commit_wake.set()  # it returns once nothing waits to be written
             await asyncio.gather(self._committer, return_exceptions=True)
         requeued = await asyncio.to_thread(self.manager.requeue, self.worker_id)
         logger.info("task runner %s stopped; %d task(s) handed back to the queue", self.worker_id, requeued)
@@ -160,20 +162,19 @@ class Runner:
                 await asyncio.sleep(self.config.gather_seconds)  # let work queued together arrive
             self._wake.clear()
             self._new_work = False
-            free = self.config.concurrency - len(self._running)
             claimed: list[ClaimedTask] = []
-            if free > 0:
-                try:
-                    claimed = await asyncio.to_thread(
-                        self.manager.claim, self.worker_id, limit=free, lease_seconds=self.config.lease_seconds
-                    )
-                except Exception:
-                    logger.warning("claiming tasks failed; retrying shortly", exc_info=True)
-            if self._stopping:
-                return  # `stop` hands what was just claimed back to the queue
-            for task in claimed:
-                future = asyncio.create_task(self._execute(task), name=f"jobapp-task-{task.id}")
-                self._running[task.id] = _Running(task, future, loop.time())
+            async with self._claiming:
+                free = self.config.concurrency - len(self._running)
+                if free > 0:
+                    try:
+                        claimed = await asyncio.to_thread(
+                            self.manager.claim, self.worker_id, limit=free, lease_seconds=self.config.lease_seconds
+                        )
+                    except Exception:
+                        logger.warning("claiming tasks failed; retrying shortly", exc_info=True)
+                if self._stopping:
+                    return  # `stop` hands what was just claimed back to the queue
+                self._start(claimed, loop.time())
             if claimed and len(claimed) == free:
                 continue  # the queue may hold more; slots will free up and wake us
             try:
@@ -268,21 +269,39 @@ class Runner:
         self._commit_wake.set()
         return await written
 
+    def _start(self, claimed: list[ClaimedTask], loop_time: float) -> None:
+        for task in claimed:
+            future = asyncio.create_task(self._execute(task), name=f"jobapp-task-{task.id}")
+            self._running[task.id] = _Running(task, future, loop_time)
+
     async def _commit_loop(self) -> None:
-        """Group commit: write every result that is waiting in one transaction. Results that finish while
-        a commit runs wait for the next one, so batches grow exactly when the database is the bottleneck."""
+        """Group commit: write every result that is waiting in one transaction, and claim work for the
+        slots they free in that same transaction. Results that finish while a commit runs wait for the next
+        one, so batches grow exactly when the database is the bottleneck."""
+        loop = asyncio.get_running_loop()
         while True:
             await self._commit_wake.wait()
             self._commit_wake.clear()
             while self._to_commit:
                 batch = self._to_commit[: self.config.commit_batch]
                 del self._to_commit[: len(batch)]
-                try:
-                    outcomes = await asyncio.to_thread(
-                        self.manager.complete_many, self.worker_id, [f for f, _ in batch]
-                    )
-                except Exception as error:
-                    outcomes = [error] * len(batch)
+                async with self._claiming:
+                    # The batch's tasks are still counted as running until their handlers return.
+                    free = 0 if self._stopping else self.config.concurrency - len(self._running) + len(batch)
+                    try:
+                        outcomes, claimed = await asyncio.to_thread(
+                            self.manager.complete_and_claim,
+                            self.worker_id,
+                            [f for f, _ in batch],
+                            claim=free,
+                            lease_seconds=self.config.lease_seconds,
+                        )
+                    except Exception as error:
+                        outcomes, claimed = [error] * len(batch), []
+                    if not self._stopping:  # else `stop` hands them back to the queue
+                        self._start(claimed, loop.time())
                 for (_, written), outcome in zip(batch, outcomes, strict=True):
                     if not written.done():
                         written.set_result(outcome)
+            if self._stopping:
+                return

@@ -73,8 +73,9 @@ class _SpaHandler(http.server.SimpleHTTPRequestHandler):
 class Backend:
     """One backend process at a time on the site's backend port, restartable mid-test."""
 
-    # The module run as `python -m <launcher> run …`: Reflex's CLI, or a wrapper of it (bench/_backend.py).
-    launcher = "reflex"
+    # The module run as `python -m <launcher> run …`: the app's launcher (Reflex's CLI with Granian respawning
+    # dead workers, as scripts/start runs it), or a wrapper of it (bench/_backend.py).
+    launcher = "jobapp.serve"
 
     def __init__(self, port: int, data_dir: Path, log_dir: Path, env: dict[str, str]) -> None:
         self.port = port
@@ -83,6 +84,8 @@ class Backend:
         self.env = env
         self.proc: subprocess.Popen | None = None
         self.logs: list[Path] = []
+        # ERROR lines a test causes on purpose (e.g. Granian reporting a worker the test killed).
+        self.expected_errors: list[re.Pattern[str]] = []
 
     @property
     def db_url(self) -> str:
@@ -139,7 +142,12 @@ class Backend:
             time.sleep(0.1)
 
     def error_lines(self) -> list[str]:
-        return [line for log in self.logs for line in log.read_text().splitlines() if ERROR_LINE.search(line)]
+        return [
+            line
+            for log in self.logs
+            for line in log.read_text().splitlines()
+            if ERROR_LINE.search(line) and not any(expected.search(line) for expected in self.expected_errors)
+        ]
 
 
 def export_frontend(backend_port: int, into: Path) -> None:

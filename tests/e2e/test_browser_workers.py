@@ -7,9 +7,12 @@ by its process id) while it runs a task, and watch the task finish elsewhere fro
 
 from __future__ import annotations
 
+import asyncio
 import os
+import re
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -18,12 +21,14 @@ from sqlmodel import Session
 from jobapp.db import make_engine
 from jobapp.models import Job, Profile, Task
 from jobapp.tasks import EventBus, TaskManager
+from jobapp.tasks.feed import FeedRelay, RedisTransport, channel_name
 from jobapp.work import request_cover_letter
 from tests.conftest import require_service
 
 pytestmark = pytest.mark.e2e
 
 WORKERS = 3
+REDIS_URL = os.environ.get("JOBAPP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 RESUME = """# Ada Example
 - Built Python services on PostgreSQL and Redis for payments at Lumen
 - Ran Kubernetes clusters on AWS
@@ -35,8 +40,9 @@ POSTING = "We need a Senior Backend Engineer with Python, PostgreSQL and Kuberne
 def backend_env() -> dict[str, str]:
     require_service("Redis", "127.0.0.1", 6379)
     return {
-        "REFLEX_REDIS_URL": os.environ.get("JOBAPP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "REFLEX_REDIS_URL": REDIS_URL,
         "GRANIAN_WORKERS": str(WORKERS),
+        "JOBAPP_KIND_LIMITS": "",  # all three letters at once
         "JOBAPP_OFFLINE_PACE": "0.06",
         "JOBAPP_LEASE_SECONDS": "3",
         "JOBAPP_POLL_SECONDS": "0.5",
@@ -72,6 +78,18 @@ def tabs_on_different_workers(context, url: str, count: int = 2) -> list[Page]:
     pytest.fail(f"12 tabs landed on only {len(by_worker)} worker(s): {sorted(by_worker)}")
 
 
+async def queue_letters(engine, db_url: str, job_ids: list[int]) -> list[int]:
+    """Queue a cover letter per job from a process joined to the deployment's feed, as a worker is."""
+    bus = EventBus()
+    relay = FeedRelay(bus, RedisTransport(REDIS_URL, channel_name(db_url)))
+    await relay.start()
+    try:
+        producer = TaskManager(engine, bus)
+        return [request_cover_letter(producer, job_id, tone="formal", length="short").task_id for job_id in job_ids]
+    finally:
+        await relay.stop()
+
+
 def pid_of(worker_id: str) -> int:
     return int(worker_id.split(":")[-2])  # host:pid:suffix (jobapp.tasks.runner)
 
@@ -82,10 +100,11 @@ def test_tabs_on_different_workers_show_one_live_picture(site, backend, context)
     activity = tabs_on_different_workers(context, f"{site['url']}/activity")
     assert len({worker_of(page) for page in activity}) == 2
 
-    # Work queued from outside any worker: whichever worker claims each task, every tab sees all of it.
+    # Work queued by another process of the deployment: whichever worker claims each task, every tab sees
+    # all of it, from the moment it is queued.
     engine = make_engine(backend.db_url)
-    producer = TaskManager(engine, EventBus())
-    tasks = [request_cover_letter(producer, job_id, tone="formal", length="short").task_id for job_id in job_ids]
+    with ThreadPoolExecutor(1) as thread:  # sync Playwright holds this thread's event loop
+        tasks = thread.submit(asyncio.run, queue_letters(engine, backend.db_url, job_ids)).result()
 
     for page in activity:
         expect(page.locator("#active-tasks .task-row")).to_have_count(3, timeout=30_000)
@@ -137,6 +156,7 @@ def test_a_worker_killed_mid_task_hands_it_to_another_seen_live(site, backend, c
         pytest.fail("no tab landed on a worker other than the one running the task")
     expect(page.locator(".task-row[data-status='running']")).to_have_count(1, timeout=20_000)
 
+    backend.expected_errors.append(re.compile(r"Unexpected exit from worker"))  # Granian reports the kill
     os.kill(pid_of(doomed), signal.SIGKILL)
 
     # The lease lapses, another worker rescues and re-runs the task; the tab shows it without a reload.

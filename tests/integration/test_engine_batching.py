@@ -138,7 +138,7 @@ class TestGroupCommit:
         assert chained[0] == manager.summary(chained[0].id)
         assert (chained[0].status, chained[0].priority, chained[0].version) == ("queued", 3, 0)
 
-    async def test_the_runner_writes_results_that_finish_together_in_few_commits(self, engine, start_commits):
+    async def test_the_runner_writes_results_that_finish_together_in_few_commits(self, engine, count_commits):
         manager = TaskManager(engine, EventBus(), limits=Limits(concurrency=16))
         release = asyncio.Event()
 
@@ -147,7 +147,7 @@ class TestGroupCommit:
             return Outcome(result={"id": ctx.task.id})
 
         ids = [manager.enqueue(NewTask("evaluate-job")).task_id for _ in range(16)]
-        commits = start_commits(manager)
+        commits = count_commits(manager)
         runner = Runner(manager, {"evaluate-job": together}, RunnerConfig(concurrency=16, poll_seconds=0.05))
         await runner.start()
         try:
@@ -161,18 +161,18 @@ class TestGroupCommit:
 
 
 @pytest.fixture
-def start_commits() -> Callable[[TaskManager], list[int]]:
+def count_commits() -> Callable[[TaskManager], list[int]]:
     """Record the size of every group commit a manager makes."""
 
     def record(manager: TaskManager) -> list[int]:
         sizes: list[int] = []
-        original = manager.complete_many
+        original = manager.complete_and_claim
 
-        def complete_many(worker_id: str, finished):  # type: ignore[no-untyped-def]
+        def complete_and_claim(worker_id: str, finished, **claim):  # type: ignore[no-untyped-def]
             sizes.append(len(finished))
-            return original(worker_id, finished)
+            return original(worker_id, finished, **claim)
 
-        manager.complete_many = complete_many  # type: ignore[method-assign]
+        manager.complete_and_claim = complete_and_claim  # type: ignore[method-assign]
         return sizes
 
     return record
