@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-NAV = (("Pipeline", "/"), ("Activity", "/activity"), ("Settings", "/settings"))
+NAV = (("Pipeline", "/"), ("Discover", "/discover"), ("Activity", "/activity"), ("Settings", "/settings"))
 
 
 def indicator_pill(text: rx.Var[str]) -> rx.Component:

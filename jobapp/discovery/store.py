@@ -230,14 +230,3 @@ def _job(posting: Posting, listing: Listing, company: str, board_id: int | None,
         created_at=now,
         updated_at=now,
     )
-
-
-def mark_opened(s: Session, job_id: int) -> bool:
-    """The person opened the job: it is no longer new. True when that changed something."""
-    job = s.get(Job, job_id)
-    if job is None or not job.is_new:
-        return False
-    job.is_new = False
-    s.add(job)
-    s.commit()
-    return True
