@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -173,12 +174,16 @@ def known_job(s: Session, listing: Listing) -> Job | None:
     """A job already in the pipeline for this posting (added by a person, by any link to it)."""
     if listing.url and (job := find_job_by_url(s, listing.url)) is not None:
         return job
-    # Another link shape to the same posting (a careers page's ?gh_jid=, the API URL): same ATS identity.
+    # Another link to the same posting (the API URL, a company site's "?gh_jid=" page): same ATS identity.
+    # Greenhouse job ids are unique across boards, so a company site naming one is that posting.
     job_id = listing.ats.job_id
     rows = s.exec(select(Job).where(col(Job.url).ilike(f"%{job_id}%")).order_by(col(Job.id))).all()
     for job in rows:
-        found = recognise(job.url or "")
-        if found is not None and f"{found.system}:{found.board.lower()}:{found.job_id.lower()}" == listing.key:
+        link = job.url or ""
+        if (found := recognise(link)) is not None:
+            if f"{found.system}:{found.board.lower()}:{found.job_id.lower()}" == listing.key:
+                return job
+        elif listing.ats.system == "greenhouse" and parse_qs(urlsplit(link).query).get("gh_jid") == [job_id]:
             return job
     return None
 

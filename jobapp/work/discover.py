@@ -110,7 +110,7 @@ async def run(ctx: TaskContext) -> Outcome:
 
     failed = [s for s in scans.values() if s.state == "failed"]
     if len(failed) == len(scans):
-        message = "No board could be read: " + "; ".join(f"{s.company}: {s.error}" for s in failed)
+        message = "No board could be read. " + " ".join(f"{s.company}: {s.error}" for s in failed)
         raise TransientError(message) if any(s.transient for s in failed) else PermanentError(message)
     new_ids = [job_id for s in scans.values() for job_id in s.new_ids]
     follow_ups: list[NewTask] = []
