@@ -67,9 +67,11 @@ def board_rows(data: Discovery) -> list[dict[str, Any]]:
                 "locations": board.locations,
                 "filters": _filters(board.terms, board.locations) if own else "defaults",
                 "last_scan": when(board.last_scan_at) or "never",
-                "last_seen": board.last_seen,
-                "last_matching": board.last_matching,
-                "last_new": board.last_new,
+                "last_result": (
+                    f"{board.last_seen} seen · {board.last_matching} matching · {board.last_new} new"
+                    if board.last_scan_at
+                    else "not scanned yet"
+                ),
                 "last_error": board.last_error,
             }
         )

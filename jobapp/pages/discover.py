@@ -140,16 +140,7 @@ def board_row(board: rx.Var) -> rx.Component:
             rx.cond(
                 error != "",
                 rx.text(error, size="1", color_scheme="red", class_name="board-error"),
-                rx.text(
-                    board["last_seen"].to_string()
-                    + " seen · "
-                    + board["last_matching"].to_string()
-                    + " matching · "
-                    + board["last_new"].to_string()
-                    + " new",
-                    size="2",
-                    class_name="board-counts",
-                ),
+                rx.text(board["last_result"].to(str), size="2", class_name="board-counts"),
             )
         ),
         rx.table.cell(

@@ -176,7 +176,7 @@ def test_board_rows_say_where_and_which_filters():
     page = Board(id=3, key="page:https://acme.example/careers", company="Acme", source="https://acme.example/careers")
     own = Board(id=4, key="lever:n", company="N", api="lever", slug="n", terms="python", locations="")
     rows = view.board_rows(data(page, own))
-    assert [(r["where"], r["filters"], r["last_scan"]) for r in rows] == [
-        ("careers page (read at scan)", "defaults", "never"),
-        ("Lever · n", "python · anywhere", "never"),
+    assert [(r["where"], r["filters"], r["last_scan"], r["last_result"]) for r in rows] == [
+        ("careers page (read at scan)", "defaults", "never", "not scanned yet"),
+        ("Lever · n", "python · anywhere", "never", "not scanned yet"),
     ]
