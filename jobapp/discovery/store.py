@@ -22,7 +22,7 @@ SETTING_KEY = "discovery"
 SCHEDULE_NAME = "discover-jobs"
 EVERY_HOURS = (0, 1, 3, 6, 12, 24)  # the schedules offered; 0 is off
 MAX_DESCRIPTION = 200_000  # as for pasted descriptions (jobapp.jobs.add_job)
-MAX_BOARDS = 200
+MAX_BOARDS = 100  # a scan's live detail must fit one feed message (jobapp.work.discover.DETAIL_BYTES)
 
 
 @dataclass(frozen=True)

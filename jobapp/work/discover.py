@@ -23,7 +23,8 @@ completion.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -45,6 +46,9 @@ from jobapp.work.requests import AUTOMATIC, new_task
 NAME = "discover-jobs"
 BOARDS_AT_ONCE = 4
 ERROR_SHOWN = 160  # characters of a board's error carried live (the board row keeps all of it)
+# The live detail crosses processes in one feed message (PostgreSQL NOTIFY refuses 8000 bytes): past this
+# size the errors are left out of it (the panel then shows them from the board rows once the scan ends).
+DETAIL_BYTES = 5000
 
 R = TypeVar("R")
 
@@ -86,12 +90,7 @@ async def run(ctx: TaskContext) -> Outcome:
 
     def report(label: str, *, stage: bool = False) -> None:
         done = sum(1 for s in scans.values() if s.state in ("done", "failed"))
-        ctx.report(
-            5 + 90 * done // len(scans),
-            label,
-            stage=stage,
-            detail={"boards": [s.row() for s in scans.values()]},
-        )
+        ctx.report(5 + 90 * done // len(scans), label, stage=stage, detail=_detail(scans.values()))
 
     async def scan(board: _Followed) -> None:
         async with slots:
@@ -132,6 +131,13 @@ async def run(ctx: TaskContext) -> Outcome:
         },
         follow_ups=follow_ups,
     )
+
+
+def _detail(scans: Iterable[BoardScan]) -> dict[str, Any]:
+    rows = [scan.row() for scan in scans]
+    if len(json.dumps(rows)) > DETAIL_BYTES:
+        rows = [[*row[:5], ""] for row in rows]
+    return {"boards": rows}
 
 
 async def _scan_board(ctx: TaskContext, board: _Followed, entry: BoardScan, policy: FetchPolicy) -> None:

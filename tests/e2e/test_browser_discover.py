@@ -144,6 +144,14 @@ def test_unfollowing_and_the_schedule_are_saved(site, backend, context, board):
     page.reload()
     expect(page.locator("#default-terms")).to_have_value("python, backend")
 
+    # A board's own search terms and name.
+    page.locator(".board-row", has_text="Nimbus").get_by_role("button", name="Edit").click()
+    expect(page.locator("#board-company")).to_have_value("Nimbus")
+    page.locator("#board-company").fill("Nimbus Labs")
+    page.locator("#board-terms").fill("platform")
+    page.locator("#follow").click()
+    expect(page.locator(".board-row", has_text="Nimbus Labs")).to_contain_text("platform · anywhere")
+
     page.locator(".board-row", has_text="Nimbus").get_by_role("button", name="Unfollow").click()
     expect(page.locator(".board-row")).to_have_count(0)
     expect(page.get_by_text("No boards yet")).to_be_visible()

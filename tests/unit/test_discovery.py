@@ -3,6 +3,7 @@ filters, the list APIs' answers, and the panel the Discover page shows."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -17,10 +18,12 @@ from jobapp.discovery.boards import (
     listings,
 )
 from jobapp.discovery.matching import Filter, split_list
-from jobapp.discovery.store import Preferences
+from jobapp.discovery.store import MAX_BOARDS, Preferences
 from jobapp.intake import FetchPolicy
 from jobapp.models import Board
 from jobapp.tasks import ProgressTick, TaskSummary
+from jobapp.tasks.feed import MAX_MESSAGE, decode_events, messages
+from jobapp.work.discover import BoardScan, _detail
 
 
 @pytest.mark.parametrize(
@@ -180,3 +183,15 @@ def test_board_rows_say_where_and_which_filters():
         ("careers page (read at scan)", "defaults", "never", "not scanned yet"),
         ("Lever · n", "python · anywhere", "never", "not scanned yet"),
     ]
+
+
+def test_the_live_detail_of_the_most_boards_fits_one_feed_message():
+    scans = [BoardScan(i, f"Company {i}", "failed", error="PageNotAvailable: " + "x" * 300) for i in range(MAX_BOARDS)]
+    tick = ProgressTick(1, None, 50, "Reading Company 99", _detail(scans))
+    (message,) = messages("origin", [tick])
+    assert len(message.encode()) <= MAX_MESSAGE
+    (decoded,) = decode_events(json.loads(message)["events"])
+    assert decoded == tick and len(decoded.detail["boards"]) == MAX_BOARDS
+
+    few = _detail(scans[:3])
+    assert few["boards"][0][5].startswith("PageNotAvailable: ")  # small enough to carry the errors
