@@ -57,11 +57,9 @@ class TaskContext:
         self._text_pushed = 0  # how much of the text browsers have been sent
         self._last_text_push = 0.0
 
-    async def progress(
-        self, percent: int, label: str, *, stage: bool = False, detail: dict[str, Any] | None = None
-    ) -> None:
+    async def progress(self, percent: int, label: str, *, stage: bool = False) -> None:
         """Report progress; a stage also goes into the task's stage log. Never waits for the database."""
-        self.report(percent, label, stage=stage, detail=detail)
+        self.report(percent, label, stage=stage)
         await asyncio.sleep(0)  # a point where a cancel request lands
 
     def report(self, percent: int, label: str, *, stage: bool = False, detail: dict[str, Any] | None = None) -> None:
