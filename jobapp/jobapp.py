@@ -8,7 +8,7 @@ from starlette.types import ASGIApp
 from jobapp.api import api
 from jobapp.auth import guard, load_auth_config
 from jobapp.lifespan import engine_lifespan
-from jobapp.pages import activity, job, pipeline, settings  # noqa: F401 - registers the routes
+from jobapp.pages import activity, discover, job, pipeline, settings  # noqa: F401 - registers the routes
 
 
 def protect(backend: ASGIApp) -> ASGIApp:

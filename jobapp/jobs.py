@@ -86,6 +86,19 @@ def set_status(manager: TaskManager, job_id: int, status: str) -> bool:
     return True
 
 
+def mark_opened(manager: TaskManager, job_id: int) -> bool:
+    """The person opened a discovered job: it stops being "New". True when that changed the row."""
+    with _session(manager) as s:
+        job = s.get(Job, job_id)
+        if job is None or not job.is_new:
+            return False
+        job.is_new = False
+        s.add(job)
+        s.commit()
+    manager.bus.publish(JobChanged(job_id))
+    return True
+
+
 def delete_job(manager: TaskManager, job_id: int) -> bool:
     """Delete a job; its active tasks are cancelled in the same transaction."""
     deleted = manager.delete_job(job_id)

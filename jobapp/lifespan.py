@@ -21,8 +21,9 @@ from jobapp.live.hub import LiveHub
 from jobapp.runtime import get_hub, get_manager, set_runner
 from jobapp.settings import Settings, load_settings
 from jobapp.tasks import Runner, RunnerConfig
+from jobapp.tasks._scheduler import Scheduler
 from jobapp.tasks.feed import FeedRelay, PostgresTransport, RedisTransport, Transport, channel_name
-from jobapp.work import HANDLERS
+from jobapp.work import HANDLERS, discover
 
 logger = logging.getLogger("jobapp")
 
@@ -73,10 +74,14 @@ async def engine_lifespan(app) -> AsyncIterator[None]:
     runner = Runner(manager, HANDLERS, runner_config(settings))
     await runner.start()
     set_runner(runner)
+    # Every worker runs the scheduler; the database lets one of them enqueue each period's task.
+    scheduler = Scheduler(manager, {discover.NAME: discover.scheduled_task}, interval=settings.scheduler_seconds)
+    scheduler.start()
     try:
         yield
     finally:
         set_runner(None)
+        await scheduler.stop()
         await runner.stop()
         if relay is not None:
             await relay.stop()  # after the runner, so the hand-back reaches the other workers

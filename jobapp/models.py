@@ -55,6 +55,13 @@ class Job(SQLModel, table=True):
     fit_score: int | None = None
     evaluation: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     evaluated_at: datetime | None = None
+    # Found by a board scan (discover-jobs): when, and on which followed board. None for jobs a person added.
+    discovered_at: datetime | None = None
+    board_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("board.id", ondelete="SET NULL"), nullable=True)
+    )
+    # Discovered and not opened yet: the pipeline shows it as "New" until the person opens its page.
+    is_new: bool = False
     created_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -73,6 +80,64 @@ class Setting(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=64)
     value: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Board(SQLModel, table=True):
+    """A company job board the person follows (Greenhouse, Lever or Ashby), scanned by discover-jobs.
+
+    `source` is what the person gave: an ATS board link or slug ("greenhouse:acme"), or a careers page that
+    embeds or links one. A careers page is read at the first scan (network work never runs in a click), which
+    fills in `api` and `slug`. Search terms and locations left empty use the defaults of the Discover page.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    # The followed board in one form: "greenhouse:acme", or "page:<canonical careers URL>" until resolved.
+    key: str = Field(max_length=400, unique=True)
+    source: str = Field(default="", max_length=2000)
+    api: str = Field(default="", max_length=16)  # greenhouse, lever, lever-eu, ashby; "" until resolved
+    slug: str = Field(default="", max_length=200)  # board token / site / organisation
+    company: str = Field(default="", max_length=300)
+    terms: str = Field(default="", max_length=1000)  # comma-separated; "" → the defaults
+    locations: str = Field(default="", max_length=1000)  # comma-separated; "" → the defaults
+    # The last scan of this board: when, by which task, what it saw, and its error if it failed.
+    last_scan_at: datetime | None = None
+    last_task_id: int | None = None
+    last_seen: int = 0
+    last_matching: int = 0
+    last_new: int = 0
+    last_error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SeenPosting(SQLModel, table=True):
+    """Every posting discovery ever added (or found already in the pipeline), by its ATS identity.
+
+    The primary key makes insertion race-safe (two scans cannot both add a posting), and the row outlives
+    its job: a discovered job the person deleted is not brought back by the next scan.
+    """
+
+    __tablename__ = "seen_posting"
+
+    posting_key: str = Field(primary_key=True, max_length=255)  # "greenhouse:acme:4012345" (see discovery.boards)
+    board_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("board.id", ondelete="SET NULL"), nullable=True)
+    )
+    job_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("job.id", ondelete="SET NULL"), nullable=True)
+    )
+    first_seen_at: datetime = Field(default_factory=utcnow)
+
+
+class Schedule(SQLModel, table=True):
+    """A recurring task (the board scan every N hours). Whichever worker moves `next_run_at` forward with a
+    guarded UPDATE enqueues that period's task; the others' UPDATE matches no row (`jobapp.tasks._scheduler`)."""
+
+    name: str = Field(primary_key=True, max_length=64)  # the task kind it enqueues
+    every_seconds: int = 0  # 0: off
+    next_run_at: datetime | None = None
+    last_run_at: datetime | None = None
+    last_task_id: int | None = None
     updated_at: datetime = Field(default_factory=utcnow)
 
 

@@ -47,6 +47,8 @@ class Settings:
     keep_finished_max: int = 5000
     # Seconds the offline drafter waits between streamed chunks, so text visibly streams.
     offline_pace: float = 0.02
+    # How often each worker checks whether a scheduled task (the board scan) is due.
+    scheduler_seconds: float = 30.0
 
 
 def load_settings() -> Settings:
@@ -66,4 +68,5 @@ def load_settings() -> Settings:
         keep_failed_days=_float("JOBAPP_KEEP_FAILED_DAYS", 30.0),
         keep_finished_max=_int("JOBAPP_KEEP_FINISHED_MAX", 5000),
         offline_pace=_float("JOBAPP_OFFLINE_PACE", 0.02),
+        scheduler_seconds=_float("JOBAPP_SCHEDULER_SECONDS", 30.0),
     )

@@ -13,6 +13,7 @@ JOB_COLORS = {
     "Rejected": "red",
     "Discarded": "gray",
 }
+SCAN_COLORS = {"waiting": "gray", "scanning": "blue", "done": "green", "failed": "red"}
 TASK_COLORS = {"queued": "gray", "running": "blue", "completed": "green", "failed": "red", "cancelled": "orange"}
 
 
@@ -31,3 +32,14 @@ def fit_badge(score: rx.Var) -> rx.Component:
         rx.badge(score.to_string() + "% fit", color_scheme=rx.cond(score.to(int) >= 60, "green", "amber")),
         rx.fragment(),
     )
+
+
+def scan_state_badge(state: rx.Var) -> rx.Component:
+    """A company's state in a board scan: waiting, scanning, done, failed."""
+    return rx.badge(state, color_scheme=rx.match(state, *SCAN_COLORS.items(), "gray"), variant="soft")
+
+
+def new_badge(is_new: rx.Var) -> rx.Component:
+    """The "New" mark of a job a board scan found, until the person opens it."""
+    badge = rx.badge("New", color_scheme="green", variant="solid", class_name="new-badge")
+    return rx.cond(is_new, badge, rx.fragment())

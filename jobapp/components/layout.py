@@ -6,7 +6,7 @@ import reflex as rx
 
 from jobapp.components.account import account_menu
 
-NAV = (("Pipeline", "/"), ("Activity", "/activity"), ("Settings", "/settings"))
+NAV = (("Pipeline", "/"), ("Discover", "/discover"), ("Activity", "/activity"), ("Settings", "/settings"))
 
 
 def indicator_pill(text: rx.Var[str]) -> rx.Component:

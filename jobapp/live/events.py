@@ -20,3 +20,11 @@ class JobChanged:
 
 
 feed.register(JobChanged)
+
+
+@dataclass(frozen=True, slots=True)
+class BoardsChanged:
+    """The followed boards, the discovery defaults or the schedule changed (a person edited them)."""
+
+
+feed.register(BoardsChanged)

@@ -43,6 +43,7 @@ class Pending:
     texts: bool = False  # the followed job's streamed text grew
     documents: bool = False  # a task of the followed job completed and may have written a document
     everything: bool = False  # read it all again (the picture was reconciled)
+    boards: bool = False  # the followed boards or discovery settings changed
 
 
 class Follower:
@@ -64,6 +65,7 @@ class Follower:
                 pending.job_tasks[change.task.id] = change.task
                 pending.documents |= change.task.status == "completed"
             pending.texts |= change.text
+        pending.boards |= change.boards
         self._wake.set()
 
     def note_everything(self) -> None:

@@ -11,7 +11,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from jobapp.live.events import JobChanged
+from jobapp.live.events import BoardsChanged, JobChanged
 from jobapp.tasks import ProgressTick, TaskChanged, TaskSummary, TextStreamed
 
 RECENT_LIMIT = 30
@@ -37,6 +37,7 @@ class Change:
     text: bool = False  # streamed text
     job_row: bool = False  # the job's row may differ now (a person changed it, or a task wrote it)
     deleted: bool = False  # the job is gone
+    boards: bool = False  # the followed boards or discovery settings changed
 
 
 @dataclass
@@ -72,6 +73,8 @@ class Picture:
             return Change(job_id=running.job_id, text=True)
         if isinstance(event, JobChanged):
             return Change(job_id=event.job_id, job_row=True, deleted=event.deleted)
+        if isinstance(event, BoardsChanged):
+            return Change(boards=True)
         return None
 
     def _fold(self, task: TaskSummary) -> Change | None:

@@ -25,6 +25,8 @@ def job_row(job: Job) -> dict[str, Any]:
         "status": job.status,
         "fit_score": job.fit_score if job.fit_score is not None else -1,
         "created_at": job.created_at.isoformat(),
+        # Found by a board scan and not opened yet: shown as "New".
+        "is_new": job.is_new,
     }
 
 

@@ -292,7 +292,7 @@ def posting() -> rx.Component:
     )
 
 
-@page("/jobs/[job_id]", "Job")
+@page("/jobs/[job_id]", "Job", on_load=[JobPageState.opened])
 def job_page() -> rx.Component:
     return rx.box(
         rx.cond(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from jobapp.components.badges import fit_badge, job_status_badge
+from jobapp.components.badges import fit_badge, job_status_badge, new_badge
 from jobapp.models import JobStatus
 from jobapp.pages._page import page
 from jobapp.state.board import Board
@@ -64,7 +64,13 @@ def add_job_form() -> rx.Component:
 def job_row(job: rx.Var) -> rx.Component:
     key = job["id"].to_string()
     return rx.table.row(
-        rx.table.cell(rx.link(job["title"].to(str), href="/jobs/" + key, class_name="job-link")),
+        rx.table.cell(
+            rx.hstack(
+                rx.link(job["title"].to(str), href="/jobs/" + key, class_name="job-link"),
+                new_badge(job["is_new"].to(bool)),
+                align="center",
+            )
+        ),
         rx.table.cell(job["company"].to(str)),
         rx.table.cell(job_status_badge(job["status"].to(str))),
         rx.table.cell(fit_badge(job["fit_score"])),

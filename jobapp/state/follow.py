@@ -16,11 +16,13 @@ from typing import Any
 import reflex as rx
 from sqlmodel import Session
 
+from jobapp.discovery import view as discovery
 from jobapp.live import views
 from jobapp.live.hub import LiveHub, Pending
 from jobapp.live.rows import JOB_TASKS_LIMIT, job_detail, job_documents, pipeline_rows, task_row
 from jobapp.models import Job
 from jobapp.runtime import current_runner, get_hub
+from jobapp.state.discover_view import DiscoverView
 from jobapp.state.job_view import JobView, job_id_from_path
 from jobapp.tasks import TaskSummary
 
@@ -33,7 +35,7 @@ Fields = dict[type[rx.State], dict[str, Any]]
 
 @dataclass(frozen=True)
 class Page:
-    name: str  # "pipeline", "activity", "job" or "other"
+    name: str  # "pipeline", "activity", "job", "discover" or "other"
     job_id: int | None = None
 
     @classmethod
@@ -43,6 +45,8 @@ class Page:
             return cls("pipeline")
         if path == "/activity":
             return cls("activity")
+        if path == "/discover":
+            return cls("discover")
         if job_id := job_id_from_path(path):
             return cls("job", job_id)
         return cls("other")
@@ -60,6 +64,9 @@ class TabView:
         self.job_tasks: dict[int, TaskSummary] = {}
         self.job: dict[str, Any] | None = None
         self.documents: dict[str, list[dict[str, Any]]] = {}
+        # The Discover page's rows, and the scan (id, status) they were read for.
+        self.discovery: discovery.Discovery | None = None
+        self.discovery_scan: tuple[int, str] | None = None
 
     async def changes(self, pending: Pending | None) -> Fields:
         """The page's fields whose fresh value differs from what was sent (everything when `pending` is None)."""
@@ -89,7 +96,30 @@ class TabView:
         fresh[self.board] = board_fields
         if self.page.name == "job":
             fresh[JobView] = await self._job_fields(pending)
+        elif self.page.name == "discover" and (everything or pending.board or pending.boards):  # type: ignore[union-attr]
+            fresh[DiscoverView] = await self._discover_fields(everything or pending.boards)  # type: ignore[union-attr]
         return self._unsent(fresh)
+
+    async def _discover_fields(self, reread: bool) -> dict[str, Any]:
+        picture = self.hub.picture
+        live = next((t for t in picture.active_sorted() if t.kind == discovery.KIND), None)
+        scan = live or next((t for t in picture.recent if t.kind == discovery.KIND), None)
+        # A scan that started or ended changed the board rows (each board's last scan): read them again.
+        if reread or self.discovery is None or (scan is not None and (scan.id, scan.status) != self.discovery_scan):
+            self.discovery = await asyncio.to_thread(self._read, discovery.read)
+            self.discovery_scan = (scan.id, scan.status) if scan is not None else None
+        data = self.discovery
+        scan = scan or data.latest_scan
+        tick = picture.progress_of(scan) if scan is not None else None
+        rows = discovery.panel(data, scan, tick)
+        return {
+            "boards": discovery.board_rows(data),
+            "scan": discovery.scan_row(scan, tick),
+            "panel": rows,
+            "panel_summary": discovery.panel_summary(scan, rows),
+            "schedule": discovery.schedule_text(data),
+            "loaded": True,
+        }
 
     async def _job_fields(self, pending: Pending | None) -> dict[str, Any]:
         job_id = self.page.job_id
@@ -223,4 +253,5 @@ def _merged(first: Pending, second: Pending) -> Pending:
         texts=first.texts or second.texts,
         documents=first.documents or second.documents,
         everything=first.everything or second.everything,
+        boards=first.boards or second.boards,
     )

@@ -95,6 +95,11 @@ class JobPageState(rx.State):
         await asyncio.to_thread(jobs.set_status, get_manager(), job_id_from_path(self.router.url.path), status)
 
     @rx.event(background=True)
+    async def opened(self):
+        """Opening a discovered job's page takes its "New" mark off."""
+        await asyncio.to_thread(jobs.mark_opened, get_manager(), job_id_from_path(self.router.url.path))
+
+    @rx.event(background=True)
     async def delete(self):
         await asyncio.to_thread(jobs.delete_job, get_manager(), job_id_from_path(self.router.url.path))
         return [rx.toast.info("Job deleted; its background work was cancelled."), rx.redirect("/")]

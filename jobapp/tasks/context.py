@@ -65,17 +65,25 @@ class TaskContext:
         self.report(percent, label, stage=stage)
         await asyncio.sleep(0)  # a point where a cancel request lands
 
-    def report(self, percent: int, label: str, *, stage: bool = False) -> None:
-        """Report progress from synchronous code (a streaming callback, say)."""
+    def report(self, percent: int, label: str, *, stage: bool = False, detail: dict[str, Any] | None = None) -> None:
+        """Report progress from synchronous code (a streaming callback, say).
+
+        `detail` (structured progress, see `ProgressTick.detail`) is live only, never written, and always
+        pushed: callers send it when their state changes, not in tight loops.
+        """
         percent = max(0, min(99, int(percent)))
         label = label[:300]
         if stage:
             self.stages.append({"at": utcnow().isoformat(), "label": label, "attempt": self.task.attempt})
         self._sink.note(self.task.id, percent, label, self.stages)
         now = time.monotonic()
-        if stage or now - self._last_push >= PUSH_INTERVAL:
+        if stage or detail is not None or now - self._last_push >= PUSH_INTERVAL:
             self._last_push = now
-            self._bus.publish(ProgressTick(self.task.id, self.task.job_id, percent, label))
+            self._bus.publish(ProgressTick(self.task.id, self.task.job_id, percent, label, detail))
+
+    def publish(self, event: Any) -> None:
+        """Announce a change the handler made outside its task row (rows it wrote as it went) on the bus."""
+        self._bus.publish(event)
 
     def stream(self, delta: str, *, flush: bool = False) -> None:
         """Append generated text; pushed live (throttled), never persisted until completion."""

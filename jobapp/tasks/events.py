@@ -35,6 +35,9 @@ class ProgressTick:
     job_id: int | None
     progress: int
     label: str
+    # Structured progress some kinds report beside the label (JSON values only: it crosses processes), e.g.
+    # discover-jobs' per-company rows. The newest tick carries the whole of it, never a delta.
+    detail: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

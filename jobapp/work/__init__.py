@@ -7,7 +7,7 @@ registry (`jobapp.work.registry`) lists them. The typed `request_*` helpers belo
 from __future__ import annotations
 
 from jobapp.tasks import Enqueued, TaskManager
-from jobapp.work import cover_letter, cv, evaluate, hydrate, research
+from jobapp.work import cover_letter, cv, discover, evaluate, hydrate, research
 from jobapp.work.kind import OptionError, TaskKind
 from jobapp.work.registry import HANDLERS, KINDS, kind_named
 from jobapp.work.requests import AUTOMATIC, CLICKED, new_task, request
@@ -34,6 +34,11 @@ def request_hydration(manager: TaskManager, job_id: int) -> Enqueued:
     return request(manager, hydrate.KIND, job_id)
 
 
+def request_discovery(manager: TaskManager) -> Enqueued:
+    """Scan every followed board now (a scan already queued or running is the same work)."""
+    return request(manager, discover.KIND, None)
+
+
 __all__ = [
     "AUTOMATIC",
     "CLICKED",
@@ -46,6 +51,7 @@ __all__ = [
     "request",
     "request_cover_letter",
     "request_cv",
+    "request_discovery",
     "request_evaluation",
     "request_hydration",
     "request_research",

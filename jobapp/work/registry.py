@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from jobapp.llm.offline import DRAFTERS
 from jobapp.tasks import Handler
-from jobapp.work import cover_letter, cv, evaluate, hydrate, research
+from jobapp.work import cover_letter, cv, discover, evaluate, hydrate, research
 from jobapp.work.kind import TaskKind
 
 
@@ -52,6 +52,7 @@ KINDS: dict[str, TaskKind] = _registry(
         cv.KIND,
         cover_letter.KIND,
         research.KIND,
+        discover.KIND,
     ]
 )
 check(KINDS)

@@ -9,6 +9,7 @@ Tests give it routes and read back what it received:
         board.respond("/flaky", Reply(500), Reply(200, b"ok"))   # one reply per request, the last repeats
         board.stream("/huge", total=20 * MB)                      # no Content-Length, stops when the client goes
         board.drip("/slow", interval=0.1, limit=100)              # one byte at a time
+        board.respond("/held", Reply(200, "{}", JSON, hold=gate))   # answers once the test sets `gate`
         board.url("/careers/1"), board.hits("/careers/1"), board.requests
 
 The canned ATS answers below follow the public Greenhouse, Lever and Ashby job APIs (trimmed); the
@@ -44,6 +45,8 @@ class Reply:
     body: bytes | str = b""
     content_type: str = HTML
     headers: dict[str, str] = field(default_factory=dict)
+    hold: threading.Event | None = None  # wait for this before answering (a slow board, released by the test)
+    delay: float = 0.0  # seconds to wait before answering (past a fetch's time limit, say)
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,10 @@ class _Handler(BaseHTTPRequestHandler):
             route(self)
 
     def send_reply(self, reply: Reply) -> None:
+        if reply.hold is not None:
+            reply.hold.wait(timeout=120)
+        if reply.delay:
+            time.sleep(reply.delay)
         body = reply.body.encode() if isinstance(reply.body, str) else reply.body
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
@@ -379,3 +386,32 @@ def careers_page(body: str, *, head: str = "", site: str = "Acme Robotics") -> s
 def posting_page(title: str, text: str, *, site: str = "Initech", head: str = "") -> str:
     """A posting as an ordinary page (no JSON-LD, no ATS): its text in `main`, the site's chrome around."""
     return careers_page(f"<h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>", head=head, site=site)
+
+
+# -- canned board lists (discover-jobs) ----------------------------------------------------------
+
+
+def greenhouse_list(*jobs: tuple[int, str, str]) -> dict[str, Any]:
+    """A Greenhouse board's job list (`/v1/boards/{token}/jobs?content=true`): (id, title, location) each."""
+    listed = []
+    for job_id, title, location in jobs:
+        job = greenhouse_job(job_id, company=None)
+        job |= {"title": title, "location": {"name": location}}
+        listed.append(job)
+    return {"jobs": listed, "meta": {"total": len(listed)}}
+
+
+def lever_list(site: str, *postings: tuple[str, str, str]) -> list[dict[str, Any]]:
+    """A Lever site's postings (`/v0/postings/{site}?mode=json`): (id, title, location) each."""
+    listed = []
+    for posting_id, title, location in postings:
+        posting = lever_posting()
+        posting |= {
+            "id": posting_id,
+            "text": title,
+            "categories": {**posting["categories"], "location": location},
+            "hostedUrl": f"https://jobs.lever.co/{site}/{posting_id}",
+            "applyUrl": f"https://jobs.lever.co/{site}/{posting_id}/apply",
+        }
+        listed.append(posting)
+    return listed

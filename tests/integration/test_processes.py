@@ -19,10 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
+from sqlmodel import Session
 
-from jobapp.models import Task
+from jobapp.db import writer
+from jobapp.discovery import store
+from jobapp.models import Schedule, Task, utcnow
 from jobapp.tasks import NewTask, TaskManager
+from jobapp.work import discover
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -186,3 +190,37 @@ def test_sigterm_hands_a_running_task_back_without_spending_an_attempt(db_url, e
     )
     assert (row["attempt"], row["errors"], row["result"]) == (1, [], {"worker": "proc-b"})
     assert second.terminate() == 0
+
+
+def test_the_schedule_enqueues_once_per_period_with_two_runner_processes(db_url, engine, tmp_path, spawn):
+    with Session(writer(engine)) as s:
+        store.add_board(s, "greenhouse:acme")
+        store.save_preferences(s, store.Preferences(every_hours=6))
+    record = tmp_path / "executions.log"
+    workers = [spawn(db_url, name, record, schedule=0.02) for name in ("proc-a", "proc-b")]
+    wait_until(lambda: all(w.ready for w in workers), "both workers to start", workers=workers)
+    S = Schedule.__table__.c  # type: ignore[attr-defined]
+
+    def scans() -> list[int]:
+        with engine.connect() as conn:
+            return list(conn.execute(select(T.id).where(T.kind == discover.NAME).order_by(T.id)).scalars())
+
+    for period in (1, 2, 3):
+        # The period comes due while both workers' schedulers are ticking (every 20 ms each).
+        with writer(engine).begin() as conn:
+            conn.execute(update(Schedule.__table__).where(S.name == discover.NAME).values(next_run_at=utcnow()))
+        wait_until(lambda p=period: len(scans()) >= p, f"period {period}'s scan", workers=workers)
+        # A scan still waiting would be the next period's too (same work, one dedupe key): end this one.
+        TaskManager(engine).cancel(scans()[-1])
+
+    assert [w.terminate() for w in workers] == [0, 0]
+    ids = scans()
+    assert len(ids) == 3  # one per period, never two
+    assert manager_schedule(engine).last_task_id == ids[-1]
+
+
+def manager_schedule(engine: Engine) -> Schedule:
+    with Session(engine, expire_on_commit=False) as s:
+        row = s.get(Schedule, discover.NAME)
+        assert row is not None
+        return row

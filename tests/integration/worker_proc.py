@@ -1,7 +1,7 @@
 """A runner process for the multi-process tests (not a test module).
 
     python worker_proc.py DB_URL WORKER_ID RECORD_FILE [--sleep S] [--lease S] [--concurrency N] [--poll S]
-                          [--feed redis|postgres]
+                          [--feed redis|postgres] [--schedule S]
 
 Runs one `Runner` (handlers for the kinds `work` and `slow`, which do the same) until SIGTERM (a clean
 shutdown) or SIGKILL. Each execution appends "task_id worker_id attempt" to RECORD_FILE with one O_APPEND
@@ -9,6 +9,9 @@ write, so lines from several processes never interleave; then the handler sleeps
 appends "task_id worker_id attempt started finished" (epoch seconds) to RECORD_FILE.intervals, and
 completes. With `--feed`, the process joins the deployment's feed as the app does (jobapp.tasks.feed).
 Once the runner has started, the process creates RECORD_FILE.ready-WORKER_ID.
+
+With `--schedule S` it also runs the app's scheduler (ticking every S seconds), as every app worker does; the
+scans it queues are held in the queue (cap 0) for the test to count.
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from jobapp.db import make_engine
-from jobapp.tasks import Outcome, Runner, RunnerConfig, TaskContext, TaskManager
+from jobapp.tasks import Limits, Outcome, Runner, RunnerConfig, TaskContext, TaskManager
+from jobapp.tasks._scheduler import Scheduler
 from jobapp.tasks.feed import FeedRelay, PostgresTransport, RedisTransport, channel_name
+from jobapp.work import discover
 
 
 def mark_ready(path: str) -> None:
@@ -42,7 +47,7 @@ def record(path: str, line: str) -> None:
 
 async def main(args: argparse.Namespace) -> None:
     engine = make_engine(args.db_url)
-    manager = TaskManager(engine)
+    manager = TaskManager(engine, limits=Limits(kind_limits={discover.NAME: 0}))
 
     async def work(ctx: TaskContext) -> Outcome:
         started = time.time()
@@ -67,10 +72,14 @@ async def main(args: argparse.Namespace) -> None:
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     await runner.start()
+    scheduler = Scheduler(manager, {discover.NAME: discover.scheduled_task}, interval=args.schedule or 1.0)
+    if args.schedule:
+        scheduler.start()
     mark_ready(f"{args.record}.ready-{args.worker_id}")
     try:
         await stop.wait()
     finally:
+        await scheduler.stop()
         await runner.stop()
         if relay is not None:
             await relay.stop()
@@ -87,5 +96,6 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--poll", type=float, default=0.05)
     parser.add_argument("--feed", choices=("redis", "postgres"))
+    parser.add_argument("--schedule", type=float, default=0.0)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     asyncio.run(main(parser.parse_args()))
