@@ -216,3 +216,12 @@ class Task(SQLModel, table=True):
     version: int = 0
     # Its job was deleted (job_id is then NULL): shown as such and never retried.
     job_deleted: bool = False
+
+
+class Worker(SQLModel, table=True):
+    """A runner process of the deployment, alive while it beats. Claims divide the caps among the live ones,
+    so one busy worker cannot hold every slot while the others idle. Written only by the task manager."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    started_at: datetime = Field(default_factory=utcnow)
+    heartbeat_at: datetime = Field(default_factory=utcnow, index=True)

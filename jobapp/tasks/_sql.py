@@ -25,12 +25,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql import Executable
 
-from jobapp.models import ACTIVE_STATUSES, FINISHED_STATUSES, Task, TaskStatus
+from jobapp.models import ACTIVE_STATUSES, FINISHED_STATUSES, Task, TaskStatus, Worker
 from jobapp.tasks import limits
 from jobapp.tasks.summary import SUMMARY_COLUMNS
 
 T = Task.__table__.c  # type: ignore[attr-defined]
 TASK_TABLE = Task.__table__  # type: ignore[attr-defined]
+W = Worker.__table__.c  # type: ignore[attr-defined]
+WORKER_TABLE = Worker.__table__  # type: ignore[attr-defined]
 QUEUED, RUNNING = TaskStatus.QUEUED, TaskStatus.RUNNING
 COMPLETED, FAILED, CANCELLED = TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED
 
@@ -98,6 +100,16 @@ ACTIVE_WITH_KEY = select(*SUMMARY_COLUMNS).where(
 # -- claim ---------------------------------------------------------------------------------------------
 
 RUNNING_BY_KIND = select(T.kind, func.count()).where(T.status == RUNNING).group_by(T.kind)
+# Running tasks per kind, and which of them are this worker's (running rows are few: at most the cap).
+RUNNING_BY_KIND_AND_MINE = (
+    select(T.kind, T.worker_id == ME, func.count()).where(T.status == RUNNING).group_by(T.kind, T.worker_id == ME)
+)
+# The workers of the deployment that beat within the lease: the caps are shared among them.
+LIVE_WORKERS = (
+    select(func.count()).select_from(WORKER_TABLE).where(W.heartbeat_at > bindparam("since", type_=W.heartbeat_at.type))
+)
+REGISTER_WORKER = insert(WORKER_TABLE).values(id=ME, started_at=NOW, heartbeat_at=NOW)
+BEAT_WORKER = update(WORKER_TABLE).where(W.id == ME).values(heartbeat_at=NOW)
 
 
 def _claim_candidates(*, sqlite: bool) -> Any:
@@ -317,7 +329,8 @@ class Statements:
         hot = (
             INSERT,
             limits.STORED,
-            RUNNING_BY_KIND,
+            RUNNING_BY_KIND_AND_MINE,
+            LIVE_WORKERS,
             self.claim_candidates,
             self.claim,
             COMPLETE,

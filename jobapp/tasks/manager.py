@@ -13,7 +13,10 @@ After each commit the manager publishes `TaskChanged` summaries on the event bus
 
 Caps hold for the whole deployment: a claim counts the running rows of every worker inside its own
 transaction (serialized by SQLite's write lock, or by a PostgreSQL advisory lock) and never starts more
-than the limits in force allow (`jobapp.tasks.limits`).
+than the limits in force allow (`jobapp.tasks.limits`). The caps are also shared: each runner registers
+in the `worker` table and beats with its heartbeat, and a claim leaves a worker no more than its fair
+share of the global cap (the cap divided among the live workers, rounded up), so one busy worker cannot
+keep every slot while the others idle. A worker alone has the whole cap.
 
 Known failure mode (as in Oban's Lifeline): a worker that is alive but cannot reach the database for
 longer than its lease has its tasks rescued and run again elsewhere; its own late completion is then
@@ -23,6 +26,7 @@ refused by the guard, so results are written once, but the handler's side effect
 from __future__ import annotations
 
 import contextlib
+import math
 import sqlite3
 import threading
 import weakref
@@ -280,8 +284,15 @@ class TaskManager:
             conn.execute(select(func.pg_advisory_xact_lock(literal(CLAIM_LOCK))))
         stored = q.rows(conn, STORED_LIMITS)
         limits = limits_from(stored[0][0] if stored else None, self.default_limits)
-        running = dict(q.rows(conn, sql.RUNNING_BY_KIND))
-        room = min(limit, limits.concurrency - sum(running.values()))
+        running: dict[str, int] = {}
+        mine = 0
+        for kind, is_mine, count in q.rows(conn, sql.RUNNING_BY_KIND_AND_MINE, {"me": worker_id}):
+            running[kind] = running.get(kind, 0) + count
+            mine += count if is_mine else 0
+        since = now - timedelta(seconds=lease_seconds)
+        live = max(1, q.rows(conn, sql.LIVE_WORKERS, {"since": since})[0][0])
+        fair_share = math.ceil(limits.concurrency / live)
+        room = min(limit, limits.concurrency - sum(running.values()), fair_share - mine)
         if room <= 0:
             return []
         kind_room = {kind: cap - running.get(kind, 0) for kind, cap in limits.kind_limits.items()}
@@ -315,13 +326,21 @@ class TaskManager:
 
     # -- while running -------------------------------------------------------------------------
 
+    def register_worker(self, worker_id: str) -> None:
+        """A runner joins the deployment (it counts when the caps are shared)."""
+        with self._writing() as conn:
+            conn.execute(sql.REGISTER_WORKER, {"me": worker_id, "now": utcnow()})
+
     def heartbeat(self, worker_id: str, *, lease_seconds: float) -> HeartbeatResult:
-        """Renew the lease of every task this worker runs; report which it still holds."""
+        """Renew the lease of every task this worker runs, and the worker's own beat; report which tasks it
+        still holds. A worker forgotten meanwhile (it looked dead) registers again."""
         now = utcnow()
         with self._writing() as conn:
             rows = self._q.rows(
                 conn, sql.HEARTBEAT, {"me": worker_id, "now": now, "lease": now + timedelta(seconds=lease_seconds)}
             )
+            if not conn.execute(sql.BEAT_WORKER, {"me": worker_id, "now": now}).rowcount:
+                conn.execute(sql.REGISTER_WORKER, {"me": worker_id, "now": now})
         return HeartbeatResult(held={r[0] for r in rows}, cancel={r[0] for r in rows if r[1]})
 
     def save_progress(self, worker_id: str, writes: Sequence[ProgressWrite]) -> None:
@@ -562,18 +581,22 @@ class TaskManager:
         with self._writing() as conn:
             cancelled = conn.execute(sql.REQUEUE_CANCELLED, params).all()
             requeued = conn.execute(sql.REQUEUE, params).all()
+            conn.execute(delete(sql.WORKER_TABLE).where(sql.W.id == worker_id))  # it leaves the deployment
         self._emit([*cancelled, *requeued])
         return len(requeued)
 
-    def rescue(self) -> int:
+    def rescue(self, *, lease_seconds: float = 30.0) -> int:
         """Recover running tasks whose lease expired (their process died).
 
         A crash is counted apart from attempts: the task goes back to the queue until it has lost its
         worker `max_crashes` times (then it fails, saying so); a task someone asked to cancel is cancelled.
+        Workers that stopped beating `lease_seconds` ago are forgotten, so the caps are shared among the
+        live ones only.
         """
         now = utcnow()
         emitted: list[Any] = []
         with self._writing() as conn:
+            conn.execute(delete(sql.WORKER_TABLE).where(sql.W.heartbeat_at < now - timedelta(seconds=lease_seconds)))
             limits = read_limits(conn, self.default_limits)
             stale_query = sql.STALE.with_for_update(skip_locked=True) if self._pg else sql.STALE
             for stale in conn.execute(stale_query, {"now": now}).all():

@@ -95,7 +95,8 @@ class Runner:
 
     async def start(self) -> None:
         """Rescue orphans left by a dead process, then start fetching and the maintenance loops."""
-        await asyncio.to_thread(self.manager.rescue)
+        await asyncio.to_thread(self.manager.rescue, lease_seconds=self.config.lease_seconds)
+        await asyncio.to_thread(self.manager.register_worker, self.worker_id)
         events = self.manager.bus.subscribe()
         self._listener = asyncio.create_task(self._listen(events), name="jobapp-runner-listen")
         self._committer = asyncio.create_task(self._commit_loop(), name="jobapp-runner-commit")

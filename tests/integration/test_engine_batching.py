@@ -414,3 +414,37 @@ def test_summaries_are_typed_and_turn_into_json_only_at_the_edge(manager):
     assert "payload" not in data and isinstance(data["created_at"], str)
     with Session(manager.engine) as s:
         assert s.exec(select(Task.id)).scalars().all() == [summary.id]
+
+
+class TestSharedCaps:
+    def test_live_workers_share_the_global_cap(self, engine):
+        manager = TaskManager(engine, EventBus(), limits=Limits(concurrency=4))
+        for _ in range(10):
+            manager.enqueue(NewTask("evaluate-job"))
+        manager.register_worker("busy")
+        manager.register_worker("idle")
+        # Two live workers: the busy one gets its half, and keeps no more when it frees and reclaims.
+        assert len(manager.claim("busy", limit=10, lease_seconds=30)) == 2
+        assert manager.claim("busy", limit=10, lease_seconds=30) == []
+        assert len(manager.claim("idle", limit=10, lease_seconds=30)) == 2
+
+    async def test_a_worker_that_stops_beating_is_forgotten_and_its_share_freed(self, engine):
+        manager = TaskManager(engine, EventBus(), limits=Limits(concurrency=4))
+        for _ in range(10):
+            manager.enqueue(NewTask("evaluate-job"))
+        manager.register_worker("alive")
+        manager.register_worker("gone")
+        assert len(manager.claim("alive", limit=10, lease_seconds=0.2)) == 2
+        await asyncio.sleep(0.3)
+        manager.heartbeat("alive", lease_seconds=30)
+        manager.rescue(lease_seconds=0.2)  # "gone" has not beaten within its lease
+        assert len(manager.claim("alive", limit=10, lease_seconds=0.2)) == 2  # now the whole cap is its own
+
+    def test_a_clean_stop_leaves_the_deployment(self, engine):
+        manager = TaskManager(engine, EventBus(), limits=Limits(concurrency=2))
+        for _ in range(4):
+            manager.enqueue(NewTask("evaluate-job"))
+        manager.register_worker("staying")
+        manager.register_worker("leaving")
+        manager.requeue("leaving")
+        assert len(manager.claim("staying", limit=10, lease_seconds=30)) == 2
