@@ -80,6 +80,43 @@ def set_status(manager: TaskManager, job_id: int, status: str) -> bool:
     return True
 
 
+# The fields a person may edit on a job (the rest is written by tasks: description, evaluation, fit score).
+EDITABLE_FIELDS = ("title", "company", "location", "url")
+
+
+def update_job(manager: TaskManager, job_id: int, changes: dict[str, str | None]) -> bool:
+    """Edit a job's own fields and/or move it along the pipeline. False: no such job.
+
+    `changes` may hold any of `EDITABLE_FIELDS` and `status`; a status change goes through `set_status`
+    (so moving to Interview queues the brief, as on the pipeline page).
+    """
+    changes = dict(changes)
+    status = changes.pop("status", None)
+    if unknown := sorted(set(changes) - set(EDITABLE_FIELDS)):
+        raise JobInputError(f"{', '.join(unknown)} cannot be edited (editable: {', '.join(EDITABLE_FIELDS)}, status)")
+    if changes:
+        with session() as s:
+            job = s.get(Job, job_id)
+            if job is None:
+                return False
+            for name, value in changes.items():
+                limit = 2000 if name == "url" else 300
+                text = (value or "").strip()
+                if len(text) > limit:
+                    raise JobInputError(f"{name} is longer than {limit} characters.")
+                setattr(job, name, (text or None) if name == "url" else text)
+            job.updated_at = utcnow()
+            s.add(job)
+            s.commit()
+        manager.bus.publish(JobChanged(job_id))
+    if status is not None:
+        return set_status(manager, job_id, status)
+    if not changes:
+        with session() as s:
+            return s.get(Job, job_id) is not None
+    return True
+
+
 def delete_job(manager: TaskManager, job_id: int) -> bool:
     """Delete a job; its active tasks are cancelled in the same transaction."""
     deleted = manager.delete_job(job_id)

@@ -41,7 +41,7 @@ FINISHED_STATUSES = (TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELL
 class Job(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(default="", max_length=300)
-    company: str = Field(default="", max_length=300)
+    company: str = Field(default="", max_length=300, index=True)
     location: str = Field(default="", max_length=300)
     url: str | None = Field(default=None, max_length=2000, index=True)
     description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
@@ -51,7 +51,7 @@ class Job(SQLModel, table=True):
     evaluation: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     evaluated_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow, index=True)
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, index=True)
 
 
 class Profile(SQLModel, table=True):
@@ -105,6 +105,9 @@ class Task(SQLModel, table=True):
         # The claim query: queued rows in (priority, id) order straight from the index, no sort.
         Index("ix_task_claim", "status", "priority", "id"),
         Index("ix_task_finished", "status", "finished_at"),
+        # Lists filtered by status or kind, newest first (the admin, the REST API).
+        Index("ix_task_status_id", "status", "id"),
+        Index("ix_task_kind_id", "kind", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
