@@ -100,7 +100,7 @@ async def api_lifespan(_app: Any) -> AsyncIterator[None]:
         await get_streams().stop()
 
 
-ERRORS = {status: {"model": ErrorBody} for status in (401, 403, 404, 409, 410, 422)}
+ERRORS = {status: {"model": ErrorBody} for status in (400, 401, 403, 404, 409, 410, 422)}
 api = FastAPI(
     title="jobapp",
     version="1",
