@@ -39,6 +39,9 @@ FINISHED_STATUSES = (TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELL
 
 
 class Job(SQLModel, table=True):
+    # Lists filtered by status, newest first (the admin, the REST API).
+    __table_args__ = (Index("ix_job_status_created_at", "status", "created_at"),)
+
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(default="", max_length=300)
     company: str = Field(default="", max_length=300, index=True)

@@ -94,7 +94,8 @@ class JobView(_View):
     ]
     exclude_fields_from_create = ["id", "status", "fit_score", "created_at", "updated_at", "evaluated_at"]
     exclude_fields_from_edit = ["id", "fit_score", "created_at", "updated_at", "evaluated_at"]
-    searchable_fields = ["title", "company"]
+    # starlette-admin filters exactly the searchable fields; text search (`q`) reads only the text ones.
+    searchable_fields = ["title", "company", "status", "fit_score", "created_at", "updated_at"]
     sortable_fields = ["id", "title", "company", "status", "fit_score", "created_at", "updated_at"]
     fields_default_sort = [("created_at", True)]
 
@@ -160,7 +161,7 @@ class TaskView(_ReadOnly):
         JSONField("stages", exclude_from_list=True),
         JSONField("result", exclude_from_list=True),
     ]
-    searchable_fields = ["kind", "status", "error"]
+    searchable_fields = ["kind", "status", "error", "job_id", "attempt", "created_at", "finished_at"]
     sortable_fields = ["id", "kind", "status", "job_id", "created_at", "finished_at", "progress"]
     # Ids follow creation order, and the primary key needs no index of its own: creation sorts on it.
     sortable_field_mapping = {"created_at": Task.id}  # type: ignore[dict-item]
@@ -242,7 +243,7 @@ class DocumentView(_ReadOnly):
         JSONField("warnings", exclude_from_list=True),
         TextAreaField("content", exclude_from_list=True),
     ]
-    searchable_fields = ["kind"]
+    searchable_fields = ["kind", "job_id", "created_at"]
     sortable_fields = ["id", "job_id", "kind", "created_at"]
     sortable_field_mapping = {"created_at": Document.id}  # type: ignore[dict-item]
     fields_default_sort = [("id", True)]
@@ -278,6 +279,14 @@ class SettingView(_ReadOnly):
     ]
     searchable_fields = ["key"]
     sortable_fields = ["key", "updated_at"]
+
+    def can_export(self, request: Request) -> bool:
+        return False
+
+    def _setup_primary_key(self) -> None:
+        super()._setup_primary_key()
+        # SQLModel's string type does not name its Python type; starlette-admin would fall back to `object`.
+        self._pk_coerce = str
 
     async def serialize_field_value(self, value: Any, field: BaseField, request: Request) -> Any:
         if field.name == "value" and isinstance(value, dict) and value.get("api_key"):
