@@ -91,8 +91,10 @@ async def require_access(
 
 
 @contextlib.asynccontextmanager
-async def api_lifespan(_app: Any) -> AsyncIterator[None]:
-    """Fold task events from the start, so a stream opened mid-task gets the text produced so far."""
+async def api_lifespan(app: Any) -> AsyncIterator[None]:
+    """Fold task events from the start, so a stream opened mid-task gets the text produced so far.
+
+    Reflex passes its app as `app` (by name); a standalone ASGI server passes the FastAPI app."""
     get_streams().start()
     try:
         yield
