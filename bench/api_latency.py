@@ -12,6 +12,7 @@ load stays the 200 tasks. Timed with `time.perf_counter` around each request, th
 from __future__ import annotations
 
 import argparse
+import logging
 import sqlite3
 import time
 from pathlib import Path
@@ -81,6 +82,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20, help="first rounds left out of the figures")
     args = parser.parse_args()
     setup_logging()
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
     from jobapp.db import migrate
 
     figures: dict[str, Any] = {"running_tasks": args.tasks, "requests_each": args.n - args.warmup}
