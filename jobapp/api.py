@@ -33,7 +33,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
-from starlette.routing import Match
+from starlette.routing import BaseRoute, Match, Mount
 
 from jobapp.db import session
 from jobapp.documents import to_docx, to_markdown_file, to_pdf
@@ -165,16 +165,21 @@ ANY_METHOD = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 async def unknown(request: Request) -> Response:
     """An /api path no route serves answers in JSON, like every other API error (not Reflex's text 404).
 
-    It must stay the last route (`api.routes[:-1]` are the others), so routes added to `api` go above it."""
+    Routes added to `api` must come before this one (it matches any /api path); Reflex mounts itself after it."""
     allowed = [
         method
         for method in ANY_METHOD
-        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in api.routes[:-1])
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in _api_routes())
     ]
     if allowed:
         methods = ", ".join(allowed)
         return _error(405, f"{request.method} is not allowed here; use {methods}", {"Allow": methods})
     return _error(404, f"no API route at {request.url.path}; see /api/docs")
+
+
+def _api_routes() -> list[BaseRoute]:
+    """The API's own routes: not this catch-all, nor the mount through which Reflex serves everything else."""
+    return [r for r in api.routes if getattr(r, "endpoint", None) is not unknown and not isinstance(r, Mount)]
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None, detail: Any = None) -> JSONResponse:

@@ -3,6 +3,7 @@ a person filters the tasks, retries a failed one, and the app tab open on that j
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import Session
@@ -16,6 +17,7 @@ from jobapp.work import request_evaluation
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "correct horse battery staple"
+TOKEN = "e2e-api-token-that-must-never-be-logged"
 RESUME = "# Ada Example\n- Built Python services on PostgreSQL at Lumen (2019–2023)\n- Ran Kubernetes on AWS"
 POSTING = "We need a backend engineer with Python, PostgreSQL and Kubernetes."
 
@@ -29,6 +31,7 @@ def backend_env() -> dict[str, str]:
         "JOBAPP_ADMIN_USERNAME": "ada",
         "JOBAPP_ADMIN_PASSWORD_HASH": hash_password(PASSWORD),
         "JOBAPP_SECRET_KEY": "e2e-secret-key-0123456789abcdef",
+        "JOBAPP_API_TOKEN": TOKEN,
     }
 
 
@@ -92,3 +95,31 @@ def test_retry_a_failed_task_from_the_admin_and_watch_it_run_again(site, backend
     expect(app.locator(".task-row[data-status='failed']")).to_have_count(0, timeout=20_000)
     expect(app.locator(".task-row[data-status='completed']")).to_have_count(1, timeout=30_000)
     assert app.url == f"{site['url']}/jobs/{job_id}"
+
+
+def test_the_api_and_the_admin_sit_beside_reflex_on_the_backend(site, backend):
+    """A split deployment: the exported frontend on one origin, the backend on another. Reflex's routes, the
+    API (with CORS for the frontend's origin) and the admin all answer on the backend."""
+    backend.start()
+    base = f"http://127.0.0.1:{site['backend_port']}"
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    assert httpx.get(f"{base}/ping").status_code == 200
+    assert httpx.get(f"{base}/api/jobs").status_code == 401
+    assert httpx.get(f"{base}/api/jobs", headers=auth).json()["total"] == 0
+    preflight = httpx.options(
+        f"{base}/api/tasks",
+        headers={
+            "Origin": site["url"],
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] in ("*", site["url"])
+    answer = httpx.get(f"{base}/api/kinds", headers={"Origin": site["url"]} | auth)
+    assert answer.headers["access-control-allow-origin"] in ("*", site["url"])
+    assert httpx.get(f"{base}/admin/login").status_code == 200
+    assert httpx.get(f"{base}/api/nope").json()["error"].startswith("no API route")
+    backend.stop()
+    logged = "\n".join(log.read_text() for log in backend.logs)
+    assert TOKEN not in logged

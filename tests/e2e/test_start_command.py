@@ -39,6 +39,10 @@ def test_start_script_migrates_and_serves_the_app(tmp_path):
         output = log.read_text()
         assert page is not None and page.status_code == 200, output[-3000:]
         assert httpx.get(f"http://127.0.0.1:{port}/ping", timeout=5).status_code == 200
+        # On the one port: the REST API, its docs and the admin beside the pages.
+        assert httpx.get(f"http://127.0.0.1:{port}/api/kinds", timeout=5).json()[0]["name"]
+        assert httpx.get(f"http://127.0.0.1:{port}/api/docs", timeout=5).status_code == 200
+        assert "The admin is off" in httpx.get(f"http://127.0.0.1:{port}/admin/login", timeout=5).text
         assert (tmp_path / "data" / "jobapp.db").exists()
         assert "ERROR" not in output, output[-3000:]
     finally:
