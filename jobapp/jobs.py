@@ -100,11 +100,13 @@ def update_job(manager: TaskManager, job_id: int, changes: dict[str, str | None]
             if job is None:
                 return False
             for name, value in changes.items():
-                limit = 2000 if name == "url" else 300
                 text = (value or "").strip()
-                if len(text) > limit:
-                    raise JobInputError(f"{name} is longer than {limit} characters.")
-                setattr(job, name, (text or None) if name == "url" else text)
+                if name == "url":
+                    setattr(job, name, _posting_url(text) if text else None)
+                elif len(text) > 300:
+                    raise JobInputError(f"{name} is longer than 300 characters.")
+                else:
+                    setattr(job, name, text)
             job.updated_at = utcnow()
             s.add(job)
             s.commit()
@@ -115,6 +117,14 @@ def update_job(manager: TaskManager, job_id: int, changes: dict[str, str | None]
         with session() as s:
             return s.get(Job, job_id) is not None
     return True
+
+
+def _posting_url(text: str) -> str:
+    """A link as intake stores it (http/https, canonical), or `JobInputError` saying what is wrong."""
+    try:
+        return canonical_url(validate_url(text))
+    except ValueError as error:
+        raise JobInputError(str(error)) from None
 
 
 def delete_job(manager: TaskManager, job_id: int) -> bool:

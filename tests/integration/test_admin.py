@@ -17,7 +17,7 @@ from jobapp.admin import VIEWS, build_admin
 from jobapp.admin.auth import HOW_TO_TURN_ON, hash_password
 from jobapp.db import get_engine, writer
 from jobapp.live.events import JobChanged
-from jobapp.models import Job, Setting
+from jobapp.models import Job, Profile, Setting
 from jobapp.runtime import get_manager
 from jobapp.tasks import TaskChanged
 from jobapp.work import request_evaluation
@@ -134,6 +134,30 @@ class TestTables:
             job = s.get(Job, job_id)
         assert (job.title, job.company, job.status) == ("Staff Engineer", "Initech", "Applied")
         assert await asyncio.wait_for(events.get(), 5) == JobChanged(job_id)
+
+    async def test_a_job_added_in_the_admin_is_saved_and_evaluated_like_a_pasted_one(self, admin):
+        await log_in(admin)
+        events = get_manager().bus.subscribe()
+        form = {"title": "SRE", "company": "Initech", "location": "", "url": "", "description": "Run Kubernetes."}
+        saved = await admin.post("/admin/job/create", data=form, headers=await csrf(admin))
+        assert saved.status_code == 303, saved.text
+        changed = await asyncio.wait_for(events.get(), 5)
+        assert isinstance(changed, JobChanged)
+        queued = get_manager().summaries(job_id=changed.job_id)
+        assert [(t.kind, t.status) for t in queued] == [("evaluate-job", "queued")]
+        refused = await admin.post("/admin/job/create", data=form | {"description": " "}, headers=await csrf(admin))
+        assert refused.status_code == 422 and "Paste the job description." in refused.text
+
+    async def test_the_profile_can_be_edited(self, admin):
+        with Session(writer(get_engine())) as s:
+            s.add(Profile(name="Ada", resume="# Ada"))
+            s.commit()
+        await log_in(admin)
+        form = {"name": "Ada Lovelace", "resume": "# Ada Lovelace\n- Analytical engines"}
+        saved = await admin.post("/admin/profile/edit", params={"pk": 1}, data=form, headers=await csrf(admin))
+        assert saved.status_code == 303, saved.text
+        with Session(get_engine()) as s:
+            assert s.get(Profile, 1).name == "Ada Lovelace"
 
     async def test_deleting_a_job_cancels_its_tasks(self, admin):
         job_id = add_job()

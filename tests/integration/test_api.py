@@ -126,6 +126,18 @@ class TestJobs:
         assert detail["description"] == POSTING and detail["status"] == "Applied"
         assert JobChanged(job["id"]) == await asyncio.wait_for(events.get(), 5)
 
+    async def test_an_edit_is_checked_like_a_new_posting(self, http):
+        job = (await add_pasted(http))["job"]
+        bad = await http.patch(f"/api/jobs/{job['id']}", json={"url": "javascript:alert(1)"})
+        assert bad.status_code == 422 and "http" in bad.json()["error"]
+        fine = await http.patch(
+            f"/api/jobs/{job['id']}", json={"url": "https://Boards.example.com/jobs/9?utm_source=x"}
+        )
+        assert fine.json()["url"] == "https://boards.example.com/jobs/9"
+        cleared = await http.patch(f"/api/jobs/{job['id']}", json={"url": ""})
+        assert cleared.json()["url"] is None
+        assert (await http.patch("/api/jobs/999", json={"title": "x"})).status_code == 404
+
     async def test_moving_a_job_to_interview_queues_the_brief(self, http):
         job = (await add_pasted(http))["job"]
         await http.patch(f"/api/jobs/{job['id']}", json={"status": "Interview"})
