@@ -28,6 +28,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Path, Request, Security
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -41,7 +42,7 @@ from jobapp.jobs import JobInputError
 from jobapp.models import Document, Job
 from jobapp.rest import events, jobs, tasks
 from jobapp.rest.events import get_streams
-from jobapp.rest.problems import NotFound, Problem
+from jobapp.rest.problems import NotFound, Problem, Unprocessable
 from jobapp.rest.schemas import MAX_ID, ErrorBody
 
 logger = logging.getLogger("jobapp.api")
@@ -90,6 +91,27 @@ async def require_access(
     raise Forbidden("this API answers only this machine; set JOBAPP_API_TOKEN on the server to use it from elsewhere")
 
 
+def _query_names(dependant: Dependant) -> set[str]:
+    """The query parameters a route takes, its dependencies' included."""
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+async def known_parameters_only(request: Request) -> None:
+    """Refuse query parameters the route does not take: a misspelt filter (`?stauts=failed`) would otherwise
+    be ignored and answer with everything."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known = _query_names(dependant)
+    if unknown := sorted(set(request.query_params) - known):
+        taken = ", ".join(sorted(known)) or "none"
+        raise Unprocessable(f"unknown query parameter {', '.join(map(repr, unknown))} (parameters: {taken})")
+
+
 @contextlib.asynccontextmanager
 async def api_lifespan(app: Any) -> AsyncIterator[None]:
     """Fold task events from the start, so a stream opened mid-task gets the text produced so far.
@@ -115,7 +137,7 @@ api = FastAPI(
     swagger_ui_oauth2_redirect_url="/api/docs/oauth2-redirect",
     lifespan=api_lifespan,
 )
-guarded = [Depends(require_access)]
+guarded = [Depends(require_access), Depends(known_parameters_only)]
 for router in (jobs.router, tasks.router, events.router):
     api.include_router(router, dependencies=guarded, responses=ERRORS)
 

@@ -268,6 +268,11 @@ class TestErrors:
         response = await http.get(path)
         assert response.status_code == 422 and response.json()["detail"]
 
+    async def test_a_misspelt_query_parameter_is_refused_not_ignored(self, http):
+        response = await http.get("/api/tasks", params={"stauts": "failed"})
+        assert response.status_code == 422 and "'stauts'" in response.json()["error"]
+        assert "status" in response.json()["error"]
+
     async def test_a_body_that_is_not_json_is_422(self, http):
         response = await http.post("/api/jobs", content=b"{nope", headers={"content-type": "application/json"})
         assert response.status_code == 422 and "error" in response.json()

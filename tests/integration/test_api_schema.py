@@ -43,10 +43,12 @@ def seeded(tmp_path_factory: pytest.TempPathFactory):
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+# Derandomized: the same few hundred requests every run, so a red run is reproducible and never luck.
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_the_api_keeps_to_its_document(case, seeded):
+    # The token, except in the cases schemathesis makes without credentials on purpose (those must be refused).
+    negated = case.operation.schema.is_security_param_negated(case)
+    headers = {} if negated else {"Authorization": f"Bearer {TOKEN}"}
     # Left out: "every schema-valid request is accepted". Some rules are beyond what a schema says (a cursor
     # is opaque and made by the API, options depend on the kind); breaking them is a 422 with a message.
-    case.call_and_validate(
-        headers={"Authorization": f"Bearer {TOKEN}"}, excluded_checks=[schemathesis.checks.positive_data_acceptance]
-    )
+    case.call_and_validate(headers=headers, excluded_checks=[schemathesis.checks.positive_data_acceptance])
