@@ -7,7 +7,7 @@ source "$(dirname "$0")/../scripts/_env.sh" requirements-bench.txt
 out="${BENCH_OUT:-bench/results}"
 mkdir -p "$out"
 names=("$@")
-[ ${#names[@]} -eq 0 ] && names=(engine_throughput enqueue_latency concurrency live_path scale fit_quality)
+[ ${#names[@]} -eq 0 ] && names=(engine_throughput enqueue_latency concurrency live_path scale fit_quality api_latency)
 for name in "${names[@]}"; do
   args=()
   if [ -n "${BENCH_PROFILE:-}" ] && { [ "$name" = live_path ] || [ "$name" = scale ]; }; then

@@ -1,23 +1,28 @@
-"""The Reflex app: pages register themselves on import; the REST routes sit in front; the login guard
-wraps the whole backend; the task engine runs for the app's lifespan."""
+"""The Reflex app: pages register themselves on import; the REST API sits in front, the admin at /admin;
+the login guard wraps the whole backend; the task engine runs for the app's lifespan."""
 
 import reflex as rx
 from reflex.config import get_config
 from starlette.types import ASGIApp
 
-from jobapp.api import api
+from jobapp.admin import MODELS, VIEWS, build_admin
+from jobapp.api import api, api_lifespan
 from jobapp.auth import guard, load_auth_config
 from jobapp.lifespan import engine_lifespan
 from jobapp.pages import activity, discover, job, pipeline, settings  # noqa: F401 - registers the routes
 
 
 def protect(backend: ASGIApp) -> ASGIApp:
-    """Guard pages, websocket, uploads and API alike; decided from the address the server really binds
+    """Guard pages, websocket, uploads, API and admin alike; decided from the address the server really binds
     (`--backend-host`, else JOBAPP_HOST). Raises, so the worker does not start, when a login is needed
     but not configured."""
     return guard(backend, load_auth_config(get_config().backend_host))
 
 
 # Applied in order: the API mounts Reflex inside it, then the guard wraps both.
-app = rx.App(api_transformer=[api, protect])
+app = rx.App(
+    api_transformer=[api, protect],
+    admin_dash=rx.AdminDash(models=MODELS, view_overrides=VIEWS, admin=build_admin()),
+)
 app.register_lifespan_task(engine_lifespan)
+app.register_lifespan_task(api_lifespan)

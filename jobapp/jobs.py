@@ -99,6 +99,53 @@ def mark_opened(manager: TaskManager, job_id: int) -> bool:
     return True
 
 
+# The fields a person may edit on a job (the rest is written by tasks: description, evaluation, fit score).
+EDITABLE_FIELDS = ("title", "company", "location", "url")
+
+
+def update_job(manager: TaskManager, job_id: int, changes: dict[str, str | None]) -> bool:
+    """Edit a job's own fields and/or move it along the pipeline. False: no such job.
+
+    `changes` may hold any of `EDITABLE_FIELDS` and `status`; a status change goes through `set_status`
+    (so moving to Interview queues the brief, as on the pipeline page).
+    """
+    changes = dict(changes)
+    status = changes.pop("status", None)
+    if unknown := sorted(set(changes) - set(EDITABLE_FIELDS)):
+        raise JobInputError(f"{', '.join(unknown)} cannot be edited (editable: {', '.join(EDITABLE_FIELDS)}, status)")
+    if changes:
+        with _session(manager) as s:
+            job = s.get(Job, job_id)
+            if job is None:
+                return False
+            for name, value in changes.items():
+                text = (value or "").strip()
+                if name == "url":
+                    setattr(job, name, _posting_url(text) if text else None)
+                elif len(text) > 300:
+                    raise JobInputError(f"{name} is longer than 300 characters.")
+                else:
+                    setattr(job, name, text)
+            job.updated_at = utcnow()
+            s.add(job)
+            s.commit()
+        manager.bus.publish(JobChanged(job_id))
+    if status is not None:
+        return set_status(manager, job_id, status)
+    if not changes:
+        with _session(manager) as s:
+            return s.get(Job, job_id) is not None
+    return True
+
+
+def _posting_url(text: str) -> str:
+    """A link as intake stores it (http/https, normalised), or `JobInputError` saying what is wrong."""
+    try:
+        return validate_url(text)
+    except ValueError as error:
+        raise JobInputError(str(error)) from None
+
+
 def delete_job(manager: TaskManager, job_id: int) -> bool:
     """Delete a job; its active tasks are cancelled in the same transaction."""
     deleted = manager.delete_job(job_id)

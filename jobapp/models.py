@@ -39,9 +39,12 @@ FINISHED_STATUSES = (TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELL
 
 
 class Job(SQLModel, table=True):
+    # Lists filtered by status, newest first (the admin, the REST API).
+    __table_args__ = (Index("ix_job_status_created_at", "status", "created_at"),)
+
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(default="", max_length=300)
-    company: str = Field(default="", max_length=300)
+    company: str = Field(default="", max_length=300, index=True)
     location: str = Field(default="", max_length=300)
     url: str | None = Field(default=None, max_length=2000, index=True)
     # Who the posting is, whatever link reached it ("greenhouse:acme:123", see jobapp.intake.identity).
@@ -63,7 +66,7 @@ class Job(SQLModel, table=True):
     # Discovered and not opened yet: the pipeline shows it as "New" until the person opens its page.
     is_new: bool = False
     created_at: datetime = Field(default_factory=utcnow, index=True)
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, index=True)
 
 
 class Profile(SQLModel, table=True):
@@ -175,6 +178,9 @@ class Task(SQLModel, table=True):
         # The claim query: queued rows in (priority, id) order straight from the index, no sort.
         Index("ix_task_claim", "status", "priority", "id"),
         Index("ix_task_finished", "status", "finished_at"),
+        # Lists filtered by status or kind, newest first (the admin, the REST API).
+        Index("ix_task_status_id", "status", "id"),
+        Index("ix_task_kind_id", "kind", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

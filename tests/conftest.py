@@ -60,6 +60,14 @@ def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
 
 
 @pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    """A freshly migrated SQLite database, for tests of SQLite's own behaviour (its query plans)."""
+    url = f"sqlite:///{tmp_path / 'jobapp.db'}"
+    migrate(url)
+    return url
+
+
+@pytest.fixture
 def pg_url() -> Iterator[str]:
     """A freshly migrated PostgreSQL schema, for tests only PostgreSQL can run (several writer processes)."""
     yield from _postgres_schema()

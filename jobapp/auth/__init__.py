@@ -7,7 +7,17 @@ the configuration and prints the address (scripts/start runs it before anything 
 """
 
 from jobapp.auth._config import AuthConfig, AuthConfigError, is_loopback, load_auth_config
-from jobapp.auth._guard import LOGIN_PATH, LOGOUT_PATH, SESSION_ENDED, SESSION_PATH, LoginGuard, LoopbackGuard, guard
+from jobapp.auth._guard import (
+    LOGIN_PATH,
+    LOGOUT_PATH,
+    SESSION_ENDED,
+    SESSION_PATH,
+    LoginGuard,
+    LoopbackGuard,
+    api_access,
+    granted_access,
+    guard,
+)
 from jobapp.auth._passwords import hash_password, verify_password
 from jobapp.auth._ratelimit import LoginLimiter, storage_for
 from jobapp.auth._sessions import COOKIE_NAME, MemorySessionStore, RedisSessionStore, Session, SessionSigner
@@ -27,6 +37,8 @@ __all__ = [
     "RedisSessionStore",
     "Session",
     "SessionSigner",
+    "api_access",
+    "granted_access",
     "guard",
     "hash_password",
     "is_loopback",

@@ -60,6 +60,9 @@ MAX_FORM_BYTES = 16 * 1024
 # How often an open socket re-asks the store whether its session was logged out (expiry is checked always).
 STORE_RECHECK_SECONDS = 10.0
 API_HINT = "Log in, or send the API token as 'Authorization: Bearer <JOBAPP_API_TOKEN>'."
+# Where a guard notes how it let a request through ("session", "token" or "loopback"): the REST API reads it
+# (`granted_access`) instead of deciding a second time.
+ACCESS = "jobapp.access"
 
 
 def _headers(scope: Scope) -> Headers:
@@ -78,14 +81,33 @@ def _is_https(scope: Scope) -> bool:
 
 
 def _supplied_token(scope: Scope) -> str:
+    # Only in the header: a token in the URL would be written to every access log on the way.
     header = _headers(scope).get("authorization", "")
-    if header.startswith("Bearer "):
-        return header.removeprefix("Bearer ").strip()
-    return QueryParams(scope.get("query_string", b"")).get("token", "")
+    return header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
 
 
 def _token_matches(scope: Scope, token: str) -> bool:
     return bool(token) and hmac.compare_digest(_supplied_token(scope).encode(), token.encode())
+
+
+def api_access(scope: Scope, api_token: str) -> str | None:
+    """How a request may use the REST API without a login: "token" when the server has a token and the request
+    carries it, "loopback" when the server has none and the request comes from this machine, else None."""
+    if api_token:
+        return "token" if _token_matches(scope, api_token) else None
+    try:
+        return "loopback" if ipaddress.ip_address(_client_host(scope)).is_loopback else None
+    except ValueError:
+        return None
+
+
+def granted_access(scope: Scope) -> str | None:
+    """How the guard in front let this request through, if one did."""
+    return scope.get("state", {}).get(ACCESS)
+
+
+def _grant(scope: Scope, how: str) -> None:
+    scope.setdefault("state", {})[ACCESS] = how
 
 
 def _path_with_query(scope: Scope) -> str:
@@ -110,19 +132,20 @@ class LoopbackGuard:
         if scope["type"] == "http" and scope["path"] == SESSION_PATH:
             await JSONResponse({"login": False, "user": None})(scope, receive, send)
             return
-        if scope["type"] == "http" and scope["path"].startswith(API_PREFIX) and not self._api_allowed(scope):
-            message = "Set JOBAPP_API_TOKEN and send it to use the API from another machine."
-            await PlainTextResponse(message, 401)(scope, receive, send)
-            return
+        if scope["type"] == "http" and scope["path"].startswith(API_PREFIX):
+            if (how := api_access(scope, self.config.api_token)) is None:
+                await self._refuse_api(scope, receive, send)
+                return
+            _grant(scope, how)
         await self.app(scope, receive, send)
 
-    def _api_allowed(self, scope: Scope) -> bool:
+    async def _refuse_api(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.config.api_token:
-            return _token_matches(scope, self.config.api_token)
-        try:
-            return ipaddress.ip_address(_client_host(scope)).is_loopback
-        except ValueError:
-            return False
+            message, status = "send the API token as `Authorization: Bearer <token>`", 401
+        else:
+            message, status = "this API answers only this machine; set JOBAPP_API_TOKEN to use it from elsewhere", 403
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        await JSONResponse({"error": message, "detail": None}, status, headers=headers)(scope, receive, send)
 
 
 class LoginGuard:
@@ -170,7 +193,11 @@ class LoginGuard:
         session = await self.session(scope)
         if session is not None and scope["type"] == "websocket":
             await self.app(scope, *self._watch_socket(session, receive, send))
-        elif session is not None or (path.startswith(API_PREFIX) and _token_matches(scope, self.config.api_token)):
+        elif session is not None:
+            _grant(scope, "session")
+            await self.app(scope, receive, send)
+        elif path.startswith(API_PREFIX) and _token_matches(scope, self.config.api_token):
+            _grant(scope, "token")
             await self.app(scope, receive, send)
         else:
             await self._refuse(scope, receive, send)

@@ -85,6 +85,10 @@ def test_start_script_migrates_and_serves_the_app_on_loopback_only(tmp_path):
         assert page.status_code == 200, log.read_text()[-3000:]
         assert (tmp_path / "data" / "jobapp.db").exists()
         assert httpx.get(f"http://127.0.0.1:{port}/_auth/session", timeout=5).json() == {"login": False, "user": None}
+        # On the one port: the REST API, its docs and the admin beside the pages.
+        assert httpx.get(f"http://127.0.0.1:{port}/api/kinds", timeout=5).json()[0]["name"]
+        assert httpx.get(f"http://127.0.0.1:{port}/api/docs", timeout=5).status_code == 200
+        assert "The admin is off" in httpx.get(f"http://127.0.0.1:{port}/admin/login", timeout=5).text
         # Bound to 127.0.0.1 itself, not every interface: another loopback address finds nothing there.
         assert listening_addresses(port) == {"127.0.0.1"}
         assert not connects("127.0.0.2", port)

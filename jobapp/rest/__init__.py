@@ -1,0 +1,1 @@
+"""The REST API's routes (FastAPI routers), assembled and guarded in `jobapp.api`."""
