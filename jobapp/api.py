@@ -35,7 +35,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Mount
 
 from jobapp.auth import api_access, granted_access
-from jobapp.db import session
+from jobapp.db import reader
 from jobapp.documents import to_docx, to_markdown_file, to_pdf
 from jobapp.jobs import JobInputError
 from jobapp.models import Document, Job
@@ -143,7 +143,7 @@ class Format(StrEnum):
 
 
 def _load(doc_id: int) -> tuple[Document, Job] | None:
-    with session() as s:
+    with reader() as s:
         doc = s.get(Document, doc_id)
         job = s.get(Job, doc.job_id) if doc else None
         return (doc, job) if doc and job else None

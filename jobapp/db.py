@@ -79,6 +79,13 @@ def session() -> Iterator[Session]:
         yield s
 
 
+@contextmanager
+def reader() -> Iterator[Session]:
+    """A session for reads only: deferred on SQLite, so it never waits for (or holds) the write lock."""
+    with Session(get_engine(), expire_on_commit=False) as s:
+        yield s
+
+
 def migrate(url: str | None = None) -> None:
     """Bring the database schema up to date (alembic upgrade head)."""
     from alembic.config import Config

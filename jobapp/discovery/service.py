@@ -6,7 +6,7 @@ worker, reads the boards again.
 
 from __future__ import annotations
 
-from jobapp.db import session
+from jobapp.db import reader, session
 from jobapp.discovery import store
 from jobapp.live.events import BoardsChanged
 from jobapp.models import Board
@@ -37,7 +37,7 @@ def unfollow(manager: TaskManager, board_id: int) -> bool:
 
 def board(board_id: int) -> dict[str, str] | None:
     """A board's editable fields, for the edit form."""
-    with session() as s:
+    with reader() as s:
         row = s.get(Board, board_id)
         if row is None:
             return None
@@ -45,7 +45,7 @@ def board(board_id: int) -> dict[str, str] | None:
 
 
 def defaults() -> store.Preferences:
-    with session() as s:
+    with reader() as s:
         return store.preferences(s)
 
 

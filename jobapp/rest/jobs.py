@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 
 from jobapp import jobs
 from jobapp.db import get_engine
-from jobapp.intake import canonical_url, find_job_by_url, validate_url
+from jobapp.intake import find_known_job, key_for_url, validate_url
 from jobapp.models import Document, Job, JobStatus
 from jobapp.rest.paging import Sort, encode_cursor, keyset
 from jobapp.rest.problems import NotFound, Unprocessable
@@ -115,11 +115,11 @@ def add_job(body: JobCreate, response: Response) -> JobCreated:
     url = ""
     if (body.url or "").strip():
         try:
-            url = canonical_url(validate_url(body.url or ""))
+            url = validate_url(body.url or "")
         except ValueError as error:
             raise Unprocessable(str(error)) from None
-        with Session(get_engine()) as s:
-            existing = find_job_by_url(s, url)
+        with Session(get_engine()) as s:  # the same posting by any link to it, as intake decides
+            existing = find_known_job(s, key=key_for_url(url), url=url, content_hash=None)
         if existing is not None:
             response.status_code = 200
             return JobCreated(job=_job_out(existing), task=None, created=False)

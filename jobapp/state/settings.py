@@ -7,7 +7,7 @@ import asyncio
 import reflex as rx
 from sqlmodel import col, select
 
-from jobapp.db import session
+from jobapp.db import reader, session
 from jobapp.documents import import_resume
 from jobapp.llm.config import KINDS
 from jobapp.models import Profile, utcnow
@@ -18,7 +18,7 @@ PROVIDER_KINDS = list(KINDS)
 
 
 def _load() -> tuple[Profile, dict[str, str], bool]:
-    with session() as s:
+    with reader() as s:
         profile = s.exec(select(Profile).order_by(col(Profile.id))).first() or Profile()
         config = llm_config(s)
         fetch_sites = research_may_fetch_sites(s)

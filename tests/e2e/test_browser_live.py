@@ -123,3 +123,25 @@ def test_backend_restart_mid_task_completes_and_is_shown(site, backend, context,
     expect(page.locator(".task-row[data-status='completed']")).to_have_count(1, timeout=90_000)
     expect(page.locator(".document")).to_have_count(1)
     expect(page.locator(".document")).to_contain_text(re.compile("Kind regards"))
+
+
+def test_reloading_mid_stream_again_and_again_shows_one_streaming_box(site, backend, context):
+    """A tab reloaded while a letter is being written shows one box with the text so far, never two."""
+    job_id = seed(backend.db_url)
+    backend.start()
+    page = open_job(context, site, job_id)
+    page.locator("#generate-cover-letter").click()
+    expect(page.locator(".stream-text")).to_contain_text("Dear Acme hiring team")
+    for _ in range(8):
+        page.reload()
+        if page.locator(".task-row[data-status='completed']").count():
+            break
+        expect(page.locator("#job-title")).to_have_text("Senior Backend Engineer")
+        boxes = page.locator("[id^='stream-']")
+        if page.locator(".task-row[data-status='running']").count():
+            expect(boxes).to_have_count(1)
+            text = boxes.first.inner_text()
+            assert text.count("Dear Acme hiring team") <= 1, text
+    expect(page.locator(".task-row[data-status='completed']")).to_have_count(1, timeout=60_000)
+    expect(page.locator("[id^='stream-']")).to_have_count(0)
+    expect(page.locator(".document")).to_have_count(1)
