@@ -13,10 +13,19 @@ from functools import cache
 
 from jobapp.db import get_engine, migrate
 from jobapp.settings import load_settings
+from jobapp.shutdown import end_process_after
 from jobapp.tasks import EventBus, Runner, RunnerConfig, TaskManager
 from jobapp.work import HANDLERS
 
 logger = logging.getLogger("jobapp")
+
+# A stopping worker waits this long for its cancelled handlers before handing their tasks back anyway,
+# and ends itself this long after it began to stop, whatever is left (jobapp/shutdown.py says why).
+# Together they keep a stop within the 10 s a service manager is usually given.
+HANDLER_GRACE = 3.0
+STOP_LIMIT = 6.0
+
+_runner: Runner | None = None
 
 
 @cache
@@ -24,9 +33,15 @@ def get_manager() -> TaskManager:
     return TaskManager(get_engine(), EventBus())
 
 
+def current_runner() -> Runner | None:
+    """This process's task runner while the app serves; None before start-up and once it is stopping."""
+    return _runner
+
+
 @contextlib.asynccontextmanager
 async def engine_lifespan(app) -> AsyncIterator[None]:
     """Migrate, start the runner and the live publisher; on shutdown hand running tasks back."""
+    global _runner
     from jobapp.live import LivePublisher  # Reflex-bound; kept out of the engine's import graph
 
     settings = load_settings()
@@ -36,9 +51,13 @@ async def engine_lifespan(app) -> AsyncIterator[None]:
     publisher = LivePublisher(app, manager)
     publishing = asyncio.create_task(publisher.run(), name="jobapp-live-publisher")
     await runner.start()
+    _runner = runner
     try:
         yield
     finally:
-        await runner.stop()
+        # The lifespan ends only when this process is on its way out.
+        end_process_after(STOP_LIMIT)
+        _runner = None
+        await runner.stop(grace=HANDLER_GRACE)
         publishing.cancel()
         await asyncio.gather(publishing, return_exceptions=True)

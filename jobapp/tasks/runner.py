@@ -103,8 +103,13 @@ class Runner:
             loop.start()
         logger.info("task runner %s started (concurrency %d)", self.worker_id, self.config.concurrency)
 
-    async def stop(self) -> None:
-        """Clean shutdown: stop fetching, cancel in-flight handlers, hand their tasks back."""
+    async def stop(self, *, grace: float | None = None) -> None:
+        """Clean shutdown: stop fetching, cancel in-flight handlers, hand their tasks back.
+
+        `grace` bounds the wait for cancelled handlers (None: wait for all). A handler still running
+        after it has its task handed back anyway; if it finishes later, the guarded verbs refuse its
+        result, because the task is no longer running under this worker.
+        """
         self._stopping = True
         self._wake.set()
         for loop in self._loops:
@@ -118,12 +123,20 @@ class Runner:
         futures = [r.future for r in self._running.values()]
         for future in futures:
             future.cancel()
-        await asyncio.gather(*futures, return_exceptions=True)
+        if futures:
+            _, stuck = await asyncio.wait(futures, timeout=grace)
+            if stuck:
+                logger.warning("%d handler(s) still running %g s after cancellation", len(stuck), grace)
         requeued = await asyncio.to_thread(self.manager.requeue, self.worker_id)
         logger.info("task runner %s stopped; %d task(s) handed back to the queue", self.worker_id, requeued)
 
     def wake(self) -> None:
         self._wake.set()
+
+    @property
+    def fetching(self) -> bool:
+        """Whether the fetch loop is running: False before `start`, after `stop`, or if it died."""
+        return self._fetcher is not None and not self._fetcher.done()
 
     @property
     def running_ids(self) -> set[int]:

@@ -1,0 +1,68 @@
+"""Launch the app's backend with two test-only task kinds that are slow to stop (not a test module):
+
+    python -m tests.e2e.stubborn_backend run --env prod --backend-only --backend-port PORT
+
+The kinds are added to `jobapp.work.HANDLERS` before Reflex imports the app; the workers are forked from
+this process, so their runners know them (as in bench/_backend.py). The first time it runs, each kind is
+the kind of handler that kept a stopping worker alive (jobapp/shutdown.py); it leaves the file named
+by its payload's `ran` behind, and once that exists it completes at once, so a test can watch the task
+finish after a restart. (Not by attempt: a clean stop hands a task back without spending one.)
+
+- `ignores-cancel`: catches every cancellation and keeps waiting; after the first one its progress
+  label says so, which tells a test that the stop has begun.
+- `blocks-a-thread`: waits on a sleep in a thread (`asyncio.to_thread`) that nothing can stop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+from jobapp.tasks import Outcome, TaskContext
+
+IGNORES_CANCEL = "ignores-cancel"
+BLOCKS_A_THREAD = "blocks-a-thread"
+CANCEL_IGNORED = "cancel ignored"
+FOREVER = 600.0
+
+
+def _first_run(ctx: TaskContext) -> bool:
+    ran = Path(ctx.task.payload["ran"])
+    if ran.exists():
+        return False
+    ran.touch()
+    return True
+
+
+async def ignores_cancel(ctx: TaskContext) -> Outcome:
+    if _first_run(ctx):
+        await ctx.progress(10, "waiting", stage=True)
+        while True:
+            try:
+                await asyncio.sleep(FOREVER)
+            except asyncio.CancelledError:
+                await ctx.progress(20, CANCEL_IGNORED, stage=True)
+    return Outcome(result={"attempt": ctx.task.attempt})
+
+
+async def blocks_a_thread(ctx: TaskContext) -> Outcome:
+    if _first_run(ctx):
+        await ctx.progress(10, "sleeping in a thread", stage=True)
+        await asyncio.to_thread(time.sleep, FOREVER)
+    return Outcome(result={"attempt": ctx.task.attempt})
+
+
+def register() -> None:
+    from jobapp.work import HANDLERS
+
+    HANDLERS.update({IGNORES_CANCEL: ignores_cancel, BLOCKS_A_THREAD: blocks_a_thread})
+
+
+if __name__ == "__main__":
+    register()
+    from reflex.reflex import cli
+
+    sys.argv[0] = "reflex"
+    cli()
