@@ -1,8 +1,10 @@
-"""REST routes, mounted in front of Reflex through `rx.App(api_transformer=...)`: document downloads.
+"""REST routes, mounted in front of Reflex through `rx.App(api_transformer=...)`: document downloads and
+the health check.
 
-Credentials: when JOBAPP_API_TOKEN is set, every request must carry it (`Authorization: Bearer …` or
+Credentials: when JOBAPP_API_TOKEN is set, every download must carry it (`Authorization: Bearer …` or
 `?token=…`); when it is not set, only requests from this machine are served, so a port exposed by
-accident gives nothing away.
+accident gives nothing away. `/api/health` needs none: load balancers and monitors call it from other
+machines, and it holds no secrets.
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ from collections.abc import Callable
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from jobapp.db import session
+from jobapp import health
+from jobapp.db import get_engine, session
 from jobapp.documents import to_docx, to_markdown_file, to_pdf
 from jobapp.models import Document, Job
+from jobapp.runtime import current_runner
+from jobapp.settings import load_settings
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 FORMATS: dict[str, tuple[str, Callable[[str, str], bytes]]] = {
@@ -74,4 +79,15 @@ async def download(request: Request) -> Response:
     return Response(body, media_type=media_type, headers={"Content-Disposition": disposition})
 
 
-api = Starlette(routes=[Route("/api/documents/{doc_id:int}.{fmt}", download)])
+async def health_check(_request: Request) -> Response:
+    """This worker's health (jobapp/health.py): 200 when healthy, 503 otherwise, JSON either way."""
+    healthy, report = await health.check(get_engine(), current_runner(), load_settings().redis_url)
+    return JSONResponse(report, status_code=200 if healthy else 503, headers={"Cache-Control": "no-store"})
+
+
+api = Starlette(
+    routes=[
+        Route("/api/documents/{doc_id:int}.{fmt}", download),
+        Route("/api/health", health_check),
+    ]
+)
