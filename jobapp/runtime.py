@@ -13,7 +13,7 @@ from functools import cache
 
 from jobapp.db import get_engine, migrate
 from jobapp.settings import load_settings
-from jobapp.shutdown import end_process_after
+from jobapp.shutdown import end_process_after, stop_requested_before_start
 from jobapp.tasks import EventBus, Runner, RunnerConfig, TaskManager
 from jobapp.work import HANDLERS
 
@@ -44,6 +44,9 @@ async def engine_lifespan(app) -> AsyncIterator[None]:
     global _runner
     from jobapp.live import LivePublisher  # Reflex-bound; kept out of the engine's import graph
 
+    if stop_requested_before_start():
+        yield  # told to stop while loading: start nothing
+        return
     settings = load_settings()
     await asyncio.to_thread(migrate, settings.db_url)
     manager = get_manager()

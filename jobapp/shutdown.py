@@ -2,30 +2,39 @@
 
 `reflex run --env prod` runs Granian: a supervisor process that forks the backend workers, each running
 the app's lifespan (a task runner that hands its running tasks back to the queue when it stops). On
-SIGINT or SIGTERM the supervisor sends SIGTERM to every worker and then waits for them with no time limit.
-A worker that does not finish stopping therefore holds the whole app, and a second signal does not help:
-the supervisor's handler only sets the flag the first one set, and the workers' handlers do the same.
+SIGINT or SIGTERM the supervisor sends SIGTERM to every worker and then waits for them with no time
+limit, so one worker that does not stop holds the whole app; a second signal only set the same flag
+again. Three things kept a worker alive, each reproduced with a real `reflex run`
+(tests/e2e/test_stopping.py):
 
-What kept a worker alive, each reproduced with a real `reflex run` (tests/e2e/test_stopping.py):
-
-- a task handler that does not end when cancelled (it catches the cancellation, or awaits something
-  that ignores it) kept `Runner.stop` waiting for it, so the tasks were never handed back;
-- work still running in a thread (`asyncio.to_thread`: a database call waiting on a lock, a synchronous
+- The signal was lost. A forked worker keeps the supervisor's Python signal handler until it has
+  loaded the app (Reflex compiles it there: seconds, with several workers starting on few cores) and
+  installed its own; a stop signal in that window only set a flag on the worker's copy of the
+  supervisor. The worker then served on, and the supervisor waited for it for ever. This is the hang
+  seen with SIGTERM to every process at once: the workers are signalled directly, and a group signal
+  soon after start-up finds late workers still loading.
+- A task handler that does not end when cancelled (it catches the cancellation, or awaits something
+  that ignores it) kept `Runner.stop` waiting, so the tasks were never handed back.
+- Work still running in a thread (`asyncio.to_thread`: a database call waiting on a lock, a synchronous
   SDK call, a PDF render) is joined before the process exits (multiprocessing runs `threading._shutdown`
   in every worker), however long it takes: the tasks were handed back, but the process stayed.
 
-So a stopping worker waits a bounded time for its cancelled handlers (`runtime.HANDLER_GRACE`), and a
-daemon timer ends it once it has been stopping for `runtime.STOP_LIMIT` seconds (`end_process_after`).
-A second SIGINT/SIGTERM to the supervisor kills the workers at once
-(`kill_workers_on_second_signal`); the tasks they held stay `running` and are re-queued when their lease
-expires, as after a crash.
+So: a worker keeps a signal that arrives while it loads and delivers it again when its lifespan starts
+(`install_stop_handling`, `stop_requested_before_start`); a stopping worker waits a bounded time for
+its cancelled handlers (`runtime.HANDLER_GRACE`) and ends itself once it has been stopping for
+`runtime.STOP_LIMIT` seconds (`end_process_after`); a second signal to the supervisor kills the workers
+at once, leaving their running tasks to be re-queued when the lease expires, as after a crash.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import threading
 from typing import Any
+
+# The stop signal a worker received before Granian gave it a handler of its own (see install_stop_handling).
+_stop_before_start: int | None = None
 
 
 def end_process_after(seconds: float) -> None:
@@ -45,27 +54,48 @@ def end_process_after(seconds: float) -> None:
     timer.start()
 
 
-def kill_workers_on_second_signal() -> None:
-    """Make a second SIGINT/SIGTERM to Granian's supervisor kill its workers instead of waiting for them.
+def install_stop_handling() -> None:
+    """Fix two gaps in how Granian's supervisor and the workers it forks take SIGINT and SIGTERM.
 
-    Called when the app module is imported. In `reflex run --env prod` on Linux that happens in the
-    supervisor too, before it forks the workers and installs its signal handlers (which bind the method
-    patched here), so the supervisor gets this behaviour. Elsewhere (a worker, `reflex export`, a
-    backend served by uvicorn) it changes nothing.
+    - A worker inherits the supervisor's signal handler with the fork and keeps it until it has loaded
+      the app (Reflex compiles it there, seconds on a busy machine) and installed its own. A stop
+      signal in that window only set a flag on the worker's copy of the supervisor, so the worker
+      never stopped and the supervisor waited for it for ever. Now the worker keeps the signal and its
+      lifespan delivers it again once Granian's own handler is in place (`stop_requested_before_start`).
+    - In the supervisor, a second stop signal kills the workers instead of waiting for them.
+
+    Called when the app module is imported: in `reflex run --env prod` on Linux that happens in the
+    supervisor, before it installs its handlers (which bind the method patched here) and forks the
+    workers. Elsewhere (`reflex export`, a backend served by uvicorn) it changes nothing.
     """
     try:
         from granian.server.common import AbstractServer
     except ImportError:  # another ASGI server: nothing to change
         return
     relay = AbstractServer.signal_handler_interrupt
-    if getattr(relay, "kills_on_second_signal", False):
+    if getattr(relay, "jobapp_stop_handling", False):
         return
 
-    def interrupt(self: Any, *args: Any, **kwargs: Any) -> None:
+    def interrupt(self: Any, signum: int = signal.SIGTERM, *args: Any, **kwargs: Any) -> None:
+        global _stop_before_start
+        if os.getpid() != self.pid:  # a worker that still has the handler it inherited
+            _stop_before_start = signum
+            return
         if self.interrupt_signal:  # set by the first signal, so this is the second
             for worker in list(self.wrks):
                 worker.kill()
-        relay(self, *args, **kwargs)
+        relay(self, signum, *args, **kwargs)
 
-    interrupt.kills_on_second_signal = True  # type: ignore[attr-defined]
+    interrupt.jobapp_stop_handling = True  # type: ignore[attr-defined]
     AbstractServer.signal_handler_interrupt = interrupt  # type: ignore[method-assign]
+
+
+def stop_requested_before_start() -> bool:
+    """For a worker whose lifespan is starting: whether it was told to stop while it loaded the app.
+
+    If so, the signal is raised again now, when Granian's handler is in place to stop the worker.
+    """
+    if _stop_before_start is None:
+        return False
+    signal.raise_signal(_stop_before_start)
+    return True

@@ -99,7 +99,8 @@ class Backend:
         self.proc: subprocess.Popen | None = None
         self.logs: list[Path] = []
 
-    def start(self) -> None:
+    def start(self, *, wait: bool = True) -> None:
+        """Start the backend; with `wait`, return once it answers /ping."""
         log = self.log_dir / f"backend-{len(self.logs)}.log"
         self.logs.append(log)
         env = reflex_env(JOBAPP_DATA_DIR=str(self.data_dir), REFLEX_DB_URL=self.db_url, **self.env)
@@ -121,6 +122,8 @@ class Backend:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        if not wait:
+            return
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, f"backend exited early:\n{log.read_text()[-3000:]}"

@@ -11,14 +11,19 @@ finish after a restart. (Not by attempt: a clean stop hands a task back without 
 - `ignores-cancel`: catches every cancellation and keeps waiting; after the first one its progress
   label says so, which tells a test that the stop has begun.
 - `blocks-a-thread`: waits on a sleep in a thread (`asyncio.to_thread`) that nothing can stop.
+
+With STUBBORN_LOAD_SECONDS set, every worker also takes that long to load the app (touching the file
+STUBBORN_LOADING first): the window before Granian gives a worker signal handlers of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from jobapp.tasks import Outcome, TaskContext
 
@@ -60,8 +65,27 @@ def register() -> None:
     HANDLERS.update({IGNORES_CANCEL: ignores_cancel, BLOCKS_A_THREAD: blocks_a_thread})
 
 
+def slow_down_loading() -> None:
+    """Granian's worker calls the Reflex app factory (`App.__call__`, which compiles the app) before it
+    installs its signal handlers; make that take STUBBORN_LOAD_SECONDS."""
+    seconds = float(os.environ.get("STUBBORN_LOAD_SECONDS", "0"))
+    if not seconds:
+        return
+    import reflex.app
+
+    load = reflex.app.App.__call__
+
+    def slow_load(self: reflex.app.App) -> Any:
+        Path(os.environ["STUBBORN_LOADING"]).touch()
+        time.sleep(seconds)
+        return load(self)
+
+    reflex.app.App.__call__ = slow_load  # type: ignore[method-assign]
+
+
 if __name__ == "__main__":
     register()
+    slow_down_loading()
     from reflex.reflex import cli
 
     sys.argv[0] = "reflex"

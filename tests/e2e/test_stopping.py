@@ -3,7 +3,8 @@
 Ctrl-C in a terminal (SIGINT to the process group), SIGTERM to the main process, and SIGTERM to every
 process at once (`kill -- -PGID`, systemd's default), with one worker on SQLite and with several on
 PostgreSQL + Redis: every process exits within STOP_LIMIT seconds, a task running at the time is handed
-back to the queue and completes after the next start, and a second signal exits at once.
+back to the queue and completes after the next start, and a second signal exits at once. Also when the
+signal comes while a worker is still loading the app, or a handler does not stop.
 
 STOP_LIMIT is a correctness limit (what a service manager waits before it kills), not a measurement.
 """
@@ -169,3 +170,17 @@ def test_a_second_signal_exits_at_once(tmp_path: Path, stubborn: Backend, way: s
     backend.start()  # the lease has expired: the task is rescued and its second attempt completes
     row = wait_for(lambda: (t := manager.task(task_id))["status"] == "completed" and t, "completion", backend)
     assert row["attempt"] == 2
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_a_worker_told_to_stop_while_it_loads_the_app_stops(tmp_path: Path, stubborn: Backend, way: str):
+    """The signal reaches the worker before it has signal handlers of its own (what made SIGTERM to every
+    process hang): it still stops, once it has loaded the app."""
+    loading = tmp_path / "loading"
+    stubborn.env.update({"STUBBORN_LOAD_SECONDS": "3", "STUBBORN_LOADING": str(loading)})
+    stubborn.start(wait=False)
+    wait_for(loading.exists, "the worker to load the app", stubborn)
+
+    sig, group = WAYS[way]
+    stubborn.signal(sig, group=group)
+    assert stubborn.gone_within(STOP_LIMIT), f"still running: {stubborn.processes()}\n{stubborn.log_text()[-4000:]}"
