@@ -4,30 +4,35 @@
 the app's lifespan (a task runner that hands its running tasks back to the queue when it stops). On
 SIGINT or SIGTERM the supervisor sends SIGTERM to every worker and then waits for them with no time
 limit, so one worker that does not stop holds the whole app; a second signal only set the same flag
-again. Three things kept a worker alive, each reproduced with a real `reflex run`
+again. Four things kept a worker alive, each reproduced with a real `reflex run`
 (tests/e2e/test_stopping.py):
 
-- The signal was lost. A forked worker keeps the supervisor's Python signal handler until it has
-  loaded the app (Reflex compiles it there: seconds, with several workers starting on few cores) and
-  installed its own; a stop signal in that window only set a flag on the worker's copy of the
-  supervisor. The worker then served on, and the supervisor waited for it for ever. This is the hang
-  seen with SIGTERM to every process at once: the workers are signalled directly, and a group signal
-  soon after start-up finds late workers still loading.
+- The worker froze on a repeated signal. Granian's worker handler calls `WorkerSignal.set()`, which
+  sends on a one-slot channel that only the running server reads, holding the GIL: a second stop
+  signal before the server has taken the first blocks the main thread, and every other thread with
+  it, for ever. SIGTERM to every process gives each worker two (its own and the supervisor's relay),
+  so a worker still starting (its lifespan: migrations, the runner) froze.
+- The signal was lost. A forked worker keeps the supervisor's Python handler until it has loaded the
+  app (Reflex compiles it there: seconds, with several workers starting on few cores) and installed
+  its own; a stop signal in that window set a flag on the worker's copy of the supervisor, and the
+  worker served on.
 - A task handler that does not end when cancelled (it catches the cancellation, or awaits something
   that ignores it) kept `Runner.stop` waiting, so the tasks were never handed back.
 - Work still running in a thread (`asyncio.to_thread`: a database call waiting on a lock, a synchronous
   SDK call, a PDF render) is joined before the process exits (multiprocessing runs `threading._shutdown`
   in every worker), however long it takes: the tasks were handed back, but the process stayed.
 
-So: a worker keeps a signal that arrives while it loads and delivers it again when its lifespan starts
-(`install_stop_handling`, `stop_requested_before_start`); a stopping worker waits a bounded time for
-its cancelled handlers (`runtime.HANDLER_GRACE`) and ends itself once it has been stopping for
-`runtime.STOP_LIMIT` seconds (`end_process_after`); a second signal to the supervisor kills the workers
-at once, leaving their running tasks to be re-queued when the lease expires, as after a crash.
+So (`install_stop_handling`): a worker passes on only the first stop signal; one that arrives while it
+loads the app is kept and delivered when its lifespan starts (`stop_requested_before_start`); a
+stopping worker waits a bounded time for its cancelled handlers (`runtime.HANDLER_GRACE`) and ends
+itself once it has been stopping for `runtime.STOP_LIMIT` seconds (`end_process_after`); a second
+signal to the supervisor kills the workers at once, leaving their running tasks to be re-queued when
+the lease expires, as after a crash.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import threading
@@ -55,20 +60,19 @@ def end_process_after(seconds: float) -> None:
 
 
 def install_stop_handling() -> None:
-    """Fix two gaps in how Granian's supervisor and the workers it forks take SIGINT and SIGTERM.
+    """Patch Granian's supervisor and worker signal handlers (module docstring: the gaps they leave).
 
-    - A worker inherits the supervisor's signal handler with the fork and keeps it until it has loaded
-      the app (Reflex compiles it there, seconds on a busy machine) and installed its own. A stop
-      signal in that window only set a flag on the worker's copy of the supervisor, so the worker
-      never stopped and the supervisor waited for it for ever. Now the worker keeps the signal and its
-      lifespan delivers it again once Granian's own handler is in place (`stop_requested_before_start`).
-    - In the supervisor, a second stop signal kills the workers instead of waiting for them.
+    - Supervisor: a second stop signal kills the workers instead of waiting for them.
+    - A forked worker still holding the supervisor's handler keeps the signal for its lifespan.
+    - A worker's own handler sets Granian's shutdown signal once, and ignores repeats.
 
     Called when the app module is imported: in `reflex run --env prod` on Linux that happens in the
     supervisor, before it installs its handlers (which bind the method patched here) and forks the
-    workers. Elsewhere (`reflex export`, a backend served by uvicorn) it changes nothing.
+    workers (which look `set_loop_signals` up when they start). Elsewhere (`reflex export`, a backend
+    served by uvicorn) it changes nothing.
     """
     try:
+        from granian import _signals
         from granian.server.common import AbstractServer
     except ImportError:  # another ASGI server: nothing to change
         return
@@ -86,8 +90,25 @@ def install_stop_handling() -> None:
                 worker.kill()
         relay(self, signum, *args, **kwargs)
 
+    set_loop_signals = _signals.set_loop_signals
+
+    def set_loop_signals_once(loop: asyncio.AbstractEventLoop) -> Any:
+        shutdown = set_loop_signals(loop)
+        stopping = False
+
+        def stop() -> None:
+            nonlocal stopping
+            if not stopping:  # WorkerSignal.set() blocks if called again before the server took it
+                stopping = True
+                shutdown.set()
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop)
+        return shutdown
+
     interrupt.jobapp_stop_handling = True  # type: ignore[attr-defined]
     AbstractServer.signal_handler_interrupt = interrupt  # type: ignore[method-assign]
+    _signals.set_loop_signals = set_loop_signals_once
 
 
 def stop_requested_before_start() -> bool:

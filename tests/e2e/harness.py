@@ -38,6 +38,9 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 ERROR_LINE = re.compile(r"\bERROR\b|Traceback \(most recent call last\)")
+# How long every process of a backend may take to exit after SIGINT/SIGTERM: what a service manager
+# waits before it kills (README, "Stopping"). A correctness limit, not a measurement.
+STOP_LIMIT = 10.0
 
 
 def free_port() -> int:
@@ -136,14 +139,20 @@ class Backend:
         raise AssertionError(f"backend did not answer /ping:\n{log.read_text()[-3000:]}")
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.proc is None or self.proc.poll() is not None:
+        """Send `sig` to every process of the backend; return once all are gone and the port is free.
+
+        One that is still running STOP_LIMIT seconds later is killed, and the test fails: a clean stop
+        is part of what every test checks (README, "Stopping").
+        """
+        if self.proc is None or not self.processes():
             return
         os.killpg(self.proc.pid, sig)
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
+        if not self.gone_within(STOP_LIMIT):
+            left = self.processes()
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
+            name = signal.Signals(sig).name
+            raise AssertionError(f"still running {STOP_LIMIT:g} s after {name}: {left}\n{self.log_text()[-3000:]}")
         # The port must be free before a restart binds it again.
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
@@ -182,6 +191,20 @@ class Backend:
 
     def error_lines(self) -> list[str]:
         return [line for log in self.logs for line in log.read_text().splitlines() if ERROR_LINE.search(line)]
+
+
+def healthy_workers(port: int, count: int, timeout: float = 120) -> dict[str, dict]:
+    """Ask /api/health on new connections (each may reach any worker) until `count` different workers
+    have answered healthy; their reports by worker id."""
+    reports: dict[str, dict] = {}
+    deadline = time.monotonic() + timeout
+    while len(reports) < count:
+        assert time.monotonic() < deadline, f"{len(reports)} of {count} workers answered healthy: {reports}"
+        answer = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=10)
+        if answer.status_code == 200:
+            report = answer.json()
+            reports[report["worker"]["id"]] = report
+    return reports
 
 
 def export_frontend(backend_port: int, into: Path) -> None:

@@ -12,8 +12,9 @@ finish after a restart. (Not by attempt: a clean stop hands a task back without 
   label says so, which tells a test that the stop has begun.
 - `blocks-a-thread`: waits on a sleep in a thread (`asyncio.to_thread`) that nothing can stop.
 
-With STUBBORN_LOAD_SECONDS set, every worker also takes that long to load the app (touching the file
-STUBBORN_LOADING first): the window before Granian gives a worker signal handlers of its own.
+With STUBBORN_SLOW set, every worker also lingers SLOW_SECONDS before it serves (touching the file
+STUBBORN_MARKER first): `loading` in the app factory, before Granian gives the worker signal handlers
+of its own; `starting` in its lifespan's start-up (the migration), before its server runs.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import asyncio
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,7 @@ IGNORES_CANCEL = "ignores-cancel"
 BLOCKS_A_THREAD = "blocks-a-thread"
 CANCEL_IGNORED = "cancel ignored"
 FOREVER = 600.0
+SLOW_SECONDS = 3.0
 
 
 def _first_run(ctx: TaskContext) -> bool:
@@ -65,27 +68,31 @@ def register() -> None:
     HANDLERS.update({IGNORES_CANCEL: ignores_cancel, BLOCKS_A_THREAD: blocks_a_thread})
 
 
-def slow_down_loading() -> None:
-    """Granian's worker calls the Reflex app factory (`App.__call__`, which compiles the app) before it
-    installs its signal handlers; make that take STUBBORN_LOAD_SECONDS."""
-    seconds = float(os.environ.get("STUBBORN_LOAD_SECONDS", "0"))
-    if not seconds:
-        return
+def linger(call: Callable[..., Any]) -> Callable[..., Any]:
+    def slowly(*args: Any, **kwargs: Any) -> Any:
+        Path(os.environ["STUBBORN_MARKER"]).touch()
+        time.sleep(SLOW_SECONDS)
+        return call(*args, **kwargs)
+
+    return slowly
+
+
+def slow_down() -> None:
+    """Granian's worker calls the Reflex app factory (`App.__call__`, which compiles the app), then
+    installs its signal handlers, then runs the lifespan (which migrates first), then serves."""
     import reflex.app
 
-    load = reflex.app.App.__call__
+    import jobapp.runtime
 
-    def slow_load(self: reflex.app.App) -> Any:
-        Path(os.environ["STUBBORN_LOADING"]).touch()
-        time.sleep(seconds)
-        return load(self)
-
-    reflex.app.App.__call__ = slow_load  # type: ignore[method-assign]
+    if os.environ.get("STUBBORN_SLOW") == "loading":
+        reflex.app.App.__call__ = linger(reflex.app.App.__call__)  # type: ignore[method-assign]
+    elif os.environ.get("STUBBORN_SLOW") == "starting":
+        jobapp.runtime.migrate = linger(jobapp.runtime.migrate)
 
 
 if __name__ == "__main__":
     register()
-    slow_down_loading()
+    slow_down()
     from reflex.reflex import cli
 
     sys.argv[0] = "reflex"

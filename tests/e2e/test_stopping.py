@@ -4,9 +4,10 @@ Ctrl-C in a terminal (SIGINT to the process group), SIGTERM to the main process,
 process at once (`kill -- -PGID`, systemd's default), with one worker on SQLite and with several on
 PostgreSQL + Redis: every process exits within STOP_LIMIT seconds, a task running at the time is handed
 back to the queue and completes after the next start, and a second signal exits at once. Also when the
-signal comes while a worker is still loading the app, or a handler does not stop.
+signal comes while a worker is still loading the app or starting, or when a handler does not stop.
 
-STOP_LIMIT is a correctness limit (what a service manager waits before it kills), not a measurement.
+STOP_LIMIT (harness.py) is a correctness limit (what a service manager waits before it kills), not a
+measurement.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import Backend, free_port
+from harness import STOP_LIMIT, Backend, free_port, healthy_workers
 from sqlmodel import Session, select
 from stubborn_backend import BLOCKS_A_THREAD, CANCEL_IGNORED, IGNORES_CANCEL
 from test_browser_live import seed
@@ -30,7 +31,6 @@ from jobapp.work import request_cover_letter
 
 pytestmark = pytest.mark.e2e
 
-STOP_LIMIT = 10.0
 # Each way to stop: the signal, and whether it goes to every process of the backend or its main one.
 WAYS = {
     "ctrl-c": (signal.SIGINT, True),
@@ -72,17 +72,41 @@ def finish(backend: Backend) -> None:
     assert not errors, "the backend logged errors:\n" + "\n".join(errors[:20])
 
 
-@pytest.fixture(params=["one-worker", "several-workers"])
-def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+def deploy(
+    request: pytest.FixtureRequest, tmp_path: Path, env: dict[str, str], backend_class: type[Backend]
+) -> Iterator[Backend]:
     """One worker on SQLite, or Reflex's default number of workers on PostgreSQL + Redis."""
-    env = {"JOBAPP_OFFLINE_PACE": SLOW_PACE}
     db_url = None
     if request.param == "several-workers":
         db_url = request.getfixturevalue("pg_url")
-        env["REFLEX_REDIS_URL"] = request.getfixturevalue("redis_url")
-    backend = make_backend(tmp_path, db_url, env)
+        env = {**env, "REFLEX_REDIS_URL": request.getfixturevalue("redis_url")}
+    backend = make_backend(tmp_path, db_url, env, backend_class)
     yield backend
     finish(backend)
+
+
+@pytest.fixture(params=["one-worker", "several-workers"])
+def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    yield from deploy(request, tmp_path, {"JOBAPP_OFFLINE_PACE": SLOW_PACE}, Backend)
+
+
+@pytest.fixture(params=["one-worker", "several-workers"])
+def stubborn_deployment(
+    request: pytest.FixtureRequest, tmp_path: Path, backend_env: dict[str, str]
+) -> Iterator[Backend]:
+    yield from deploy(request, tmp_path, backend_env, StubbornBackend)
+
+
+def start_all(backend: Backend) -> int:
+    """Start the backend and wait until every worker serves; the number of workers."""
+    backend.start()
+    workers = len(backend.processes()) - 1  # the main process supervises the workers
+    if "REFLEX_REDIS_URL" in backend.env:
+        assert workers > 1
+    else:
+        assert workers == 1
+    healthy_workers(backend.port, workers)  # a stop before that: see the last test
+    return workers
 
 
 @pytest.fixture
@@ -99,12 +123,7 @@ def test_a_stop_hands_the_running_task_back_and_it_completes_after_a_restart(dep
     job_id = seed(backend.db_url)
     engine = make_engine(backend.db_url)
     manager = TaskManager(engine)
-    backend.start()
-    workers = len(backend.processes()) - 1  # the main process supervises the workers
-    if "REFLEX_REDIS_URL" in backend.env:
-        assert workers > 1
-    else:
-        assert workers == 1
+    start_all(backend)
 
     task_id = request_cover_letter(manager, job_id, tone="warm", length="medium").task_id
     wait_for(lambda: (t := manager.task(task_id))["status"] == "running" and t["progress"] > 0, "the letter", backend)
@@ -116,7 +135,7 @@ def test_a_stop_hands_the_running_task_back_and_it_completes_after_a_restart(dep
     assert (row["status"], row["attempt"], row["worker_id"], row["errors"]) == ("queued", 0, None, [])
 
     backend.env["JOBAPP_OFFLINE_PACE"] = FAST_PACE
-    backend.start()
+    start_all(backend)
     row = wait_for(lambda: (t := manager.task(task_id))["status"] == "completed" and t, "completion", backend)
     assert (row["attempt"], row["errors"]) == (1, [])
     with Session(engine) as s:
@@ -150,12 +169,12 @@ def test_handlers_that_do_not_stop_do_not_hold_the_process(tmp_path: Path, stubb
 
 @pytest.mark.parametrize("backend_env", [{"JOBAPP_LEASE_SECONDS": "2"}])
 @pytest.mark.parametrize("way", WAYS)
-def test_a_second_signal_exits_at_once(tmp_path: Path, stubborn: Backend, way: str):
+def test_a_second_signal_exits_at_once(tmp_path: Path, stubborn_deployment: Backend, way: str):
     """The first signal starts a stop that waits for a handler ignoring its cancellation; the second
     ends every process before that wait is over, so the task is left to the lease, as after a crash."""
-    backend = stubborn
+    backend = stubborn_deployment
     manager = TaskManager(make_engine(backend.db_url))
-    backend.start()
+    start_all(backend)
     task_id = manager.enqueue(NewTask(IGNORES_CANCEL, payload={"ran": str(tmp_path / "ran")})).task_id
     wait_for(lambda: manager.task(task_id)["progress"] == 10, "the handler to wait", backend)
 
@@ -167,19 +186,21 @@ def test_a_second_signal_exits_at_once(tmp_path: Path, stubborn: Backend, way: s
     # Still running: the stop was cut short before it handed the task back.
     assert manager.task(task_id)["status"] == "running"
 
-    backend.start()  # the lease has expired: the task is rescued and its second attempt completes
+    start_all(backend)  # the lease has expired: the task is rescued and its second attempt completes
     row = wait_for(lambda: (t := manager.task(task_id))["status"] == "completed" and t, "completion", backend)
     assert row["attempt"] == 2
 
 
+@pytest.mark.parametrize("phase", ["loading", "starting"])
 @pytest.mark.parametrize("way", WAYS)
-def test_a_worker_told_to_stop_while_it_loads_the_app_stops(tmp_path: Path, stubborn: Backend, way: str):
-    """The signal reaches the worker before it has signal handlers of its own (what made SIGTERM to every
-    process hang): it still stops, once it has loaded the app."""
-    loading = tmp_path / "loading"
-    stubborn.env.update({"STUBBORN_LOAD_SECONDS": "3", "STUBBORN_LOADING": str(loading)})
+def test_a_worker_told_to_stop_before_it_serves_stops(tmp_path: Path, stubborn: Backend, way: str, phase: str):
+    """While a worker loads the app it still has the supervisor's signal handler (the signal was lost);
+    while its lifespan starts, Granian's handler froze on a second signal (a group's own and the
+    supervisor's relay). Either way it now stops, once it has started."""
+    marker = tmp_path / phase
+    stubborn.env.update({"STUBBORN_SLOW": phase, "STUBBORN_MARKER": str(marker)})
     stubborn.start(wait=False)
-    wait_for(loading.exists, "the worker to load the app", stubborn)
+    wait_for(marker.exists, f"the worker to be {phase}", stubborn)
 
     sig, group = WAYS[way]
     stubborn.signal(sig, group=group)
