@@ -1,8 +1,9 @@
 """The real app for browser benchmarks: exported frontend, static server, backend subprocess, Chromium.
 
 The pieces come from the end-to-end harness (tests/e2e/harness.py): free ports, the Reflex environment,
-the SPA static handler, the restartable `Backend` process and Chromium's launch arguments. The only
-difference is how the backend starts: through `bench._backend`, which registers bench-only task kinds.
+the static host with the README's fallback rule, the restartable `Backend` process and Chromium's launch
+arguments. The only difference is how the backend starts: through `bench._backend`, which registers
+bench-only task kinds.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from tests.e2e.harness import (
     CHROMIUM,
     CHROMIUM_ARGS,
     Backend,
-    _SpaHandler,
+    StaticHost,
     export_frontend,
     free_port,
 )
@@ -53,8 +54,8 @@ def http_server(handler: Callable[..., http.server.BaseHTTPRequestHandler]) -> I
 
 
 def static_site(directory: Path):
-    """Serve an exported build the way the e2e harness does (SPA fallback for /jobs/<id>)."""
-    return http_server(functools.partial(_SpaHandler, directory=str(directory)))
+    """Serve an exported build the way the e2e harness does (the README's fallback rule for /jobs/<id>)."""
+    return http_server(functools.partial(StaticHost, directory=str(directory)))
 
 
 class BenchBackend(Backend):

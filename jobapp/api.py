@@ -1,7 +1,8 @@
 """The REST API (FastAPI), mounted in front of Reflex through `rx.App(api_transformer=api)`.
 
 Routes: `/api/jobs` and `/api/tasks` (`jobapp.rest`), a task's live events (`/api/tasks/{id}/events`), the
-document downloads (`/api/documents/{id}.{md|pdf|docx}`); the OpenAPI document at `/api/openapi.json` and
+document downloads (`/api/documents/{id}.{md|pdf|docx}`), this worker's health (`/api/health`: no
+credentials, it holds no secrets, load balancers call it); the OpenAPI document at `/api/openapi.json` and
 browsable docs at `/api/docs` (both public: they describe the API, they hold no data). Every other path falls
 through to Reflex (`/_event`, `/ping`, `/_upload`, the admin at `/admin`, the frontend in single-port mode).
 
@@ -34,8 +35,9 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Mount
 
+from jobapp import health
 from jobapp.auth import api_access, granted_access
-from jobapp.db import reader
+from jobapp.db import get_engine, reader
 from jobapp.documents import to_docx, to_markdown_file, to_pdf
 from jobapp.jobs import JobInputError
 from jobapp.models import Document, Job
@@ -43,6 +45,8 @@ from jobapp.rest import events, jobs, tasks
 from jobapp.rest.events import get_streams
 from jobapp.rest.problems import NotFound, Problem, Unprocessable
 from jobapp.rest.schemas import MAX_ID, ErrorBody
+from jobapp.runtime import current_runner
+from jobapp.settings import load_settings
 
 logger = logging.getLogger("jobapp.api")
 
@@ -172,6 +176,13 @@ async def download(doc_id: Annotated[int, Path(ge=1, le=MAX_ID)], fmt: Format) -
     body = await asyncio.to_thread(render, doc.content, title)
     disposition = f'attachment; filename="{_filename(job, doc, fmt.value)}"'
     return Response(body, media_type=media_type, headers={"Content-Disposition": disposition})
+
+
+@api.get("/api/health", tags=["health"], summary="This worker's health: database, Redis, runner, queue")
+async def health_check() -> Response:
+    """200 when healthy, 503 otherwise, JSON either way (jobapp/health.py). No credentials: it holds no secrets."""
+    healthy, report = await health.check(get_engine(), current_runner(), load_settings().redis_url)
+    return JSONResponse(report, status_code=200 if healthy else 503, headers={"Cache-Control": "no-store"})
 
 
 ANY_METHOD = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")

@@ -10,6 +10,7 @@ from jobapp.api import api, api_lifespan
 from jobapp.auth import guard, load_auth_config
 from jobapp.lifespan import engine_lifespan
 from jobapp.pages import activity, discover, job, pipeline, settings  # noqa: F401 - registers the routes
+from jobapp.shutdown import install_stop_handling
 
 
 def protect(backend: ASGIApp) -> ASGIApp:
@@ -26,3 +27,5 @@ app = rx.App(
 )
 app.register_lifespan_task(engine_lifespan)
 app.register_lifespan_task(api_lifespan)
+# Imported by the server's supervisor process before it forks the workers (see jobapp/shutdown.py).
+install_stop_handling()

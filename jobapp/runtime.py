@@ -12,6 +12,12 @@ from jobapp.live.hub import LiveHub
 from jobapp.preferences import default_limits
 from jobapp.tasks import EventBus, Runner, TaskManager
 
+# A stopping worker waits this long for its cancelled handlers before handing their tasks back anyway,
+# and ends itself this long after it began to stop, whatever is left (jobapp/shutdown.py says why).
+# Together they keep a stop within the 10 s a service manager is usually given.
+HANDLER_GRACE = 3.0
+STOP_LIMIT = 6.0
+
 
 @cache
 def get_manager() -> TaskManager:

@@ -33,6 +33,8 @@ def _kind_limits(raw: str) -> dict[str, int]:
 class Settings:
     data_dir: Path
     db_url: str
+    # Where Reflex keeps state shared by several backend workers; None with a single worker.
+    redis_url: str | None = None
     # Task engine knobs (DESIGN section 3). Caps, budgets and retention are defaults: Settings can change
     # them while the app runs (jobapp.tasks.limits).
     concurrency: int = 4  # tasks running at once across every worker
@@ -57,6 +59,7 @@ def load_settings() -> Settings:
     return Settings(
         data_dir=data_dir,
         db_url=db_url,
+        redis_url=os.environ.get("REFLEX_REDIS_URL") or None,
         concurrency=_int("JOBAPP_CONCURRENCY", 4),
         kind_limits=_kind_limits(os.environ.get("JOBAPP_KIND_LIMITS", "evaluate-job=2,generate-cover-letter=2")),
         max_attempts=_int("JOBAPP_MAX_ATTEMPTS", 8),

@@ -52,8 +52,9 @@ LOGIN_PATH = "/_auth/login"
 LOGOUT_PATH = "/_auth/logout"
 SESSION_PATH = "/_auth/session"
 API_PREFIX = "/api/"
-# Liveness only ("pong"): load balancers and the test harness poll it before anyone logs in.
-PUBLIC_PATHS = frozenset({"/ping"})
+# Liveness ("pong") and each worker's health: load balancers, monitors and the test harness call them before
+# anyone logs in; neither holds a secret.
+PUBLIC_PATHS = frozenset({"/ping", "/api/health"})
 # Close code for a socket whose session is missing, expired or logged out (4000-4999: application codes).
 SESSION_ENDED = 4401
 MAX_FORM_BYTES = 16 * 1024
@@ -132,7 +133,7 @@ class LoopbackGuard:
         if scope["type"] == "http" and scope["path"] == SESSION_PATH:
             await JSONResponse({"login": False, "user": None})(scope, receive, send)
             return
-        if scope["type"] == "http" and scope["path"].startswith(API_PREFIX):
+        if scope["type"] == "http" and scope["path"].startswith(API_PREFIX) and scope["path"] not in PUBLIC_PATHS:
             if (how := api_access(scope, self.config.api_token)) is None:
                 await self._refuse_api(scope, receive, send)
                 return

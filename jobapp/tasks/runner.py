@@ -105,13 +105,13 @@ class Runner:
             loop.start()
         logger.info("task runner %s started (up to %d tasks at once)", self.worker_id, self.config.concurrency)
 
-    @property
-    def alive(self) -> bool:
-        """The runner is fetching work (for health checks)."""
-        return self._fetcher is not None and not self._fetcher.done() and not self._stopping
+    async def stop(self, *, grace: float | None = None) -> None:
+        """Clean shutdown: stop fetching, cancel in-flight handlers, commit finished ones, hand the rest back.
 
-    async def stop(self) -> None:
-        """Clean shutdown: stop fetching, cancel in-flight handlers, commit finished ones, hand the rest back."""
+        `grace` bounds the wait for cancelled handlers and results being written (None: wait for all). A
+        handler still running after it has its task handed back anyway; if it finishes later, the guarded
+        verbs refuse its result, because the task is no longer running under this worker.
+        """
         self._stopping = True
         self._wake.set()
         for loop in self._loops:
@@ -125,16 +125,25 @@ class Runner:
         working = [r.future for r in self._running.values() if not r.finishing]
         for future in working:
             future.cancel()
-        await asyncio.gather(*(r.future for r in list(self._running.values())), return_exceptions=True)
+        futures = [r.future for r in self._running.values()]
+        if futures:
+            _, stuck = await asyncio.wait(futures, timeout=grace)
+            if stuck:
+                logger.warning("%d handler(s) still running %g s after cancellation", len(stuck), grace)
         if self._committer is not None:
             self._commit_wake.set()  # it returns once nothing waits to be written
-            await asyncio.gather(self._committer, return_exceptions=True)
+            await asyncio.wait([self._committer], timeout=grace)
         requeued = await asyncio.to_thread(self.manager.requeue, self.worker_id)
         logger.info("task runner %s stopped; %d task(s) handed back to the queue", self.worker_id, requeued)
 
     def wake(self) -> None:
         """Claim now instead of at the next poll (a backoff that was made due, say)."""
         self._wake.set()
+
+    @property
+    def fetching(self) -> bool:
+        """Whether the fetch loop is running: False before `start`, after `stop`, or if it died."""
+        return self._fetcher is not None and not self._fetcher.done()
 
     @property
     def running_ids(self) -> set[int]:

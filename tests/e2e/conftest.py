@@ -11,14 +11,15 @@ from harness import CHROMIUM, CHROMIUM_ARGS, Backend, export_frontend, free_port
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str | int]]:
-    """The exported frontend, served on a free port, pointing at a backend port chosen here."""
+    """The frontend exported by scripts/export-frontend, pointing at a backend port chosen here, and served
+    on a free port by a plain static server with the README's fallback rule."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: scripts/test installs Debian's chromium")
     backend_port = free_port()
     build = tmp_path_factory.mktemp("site")
     export_frontend(backend_port, build)
     server = serve_static(build)
-    yield {"url": f"http://127.0.0.1:{server.server_address[1]}", "backend_port": backend_port}
+    yield {"url": f"http://127.0.0.1:{server.server_address[1]}", "backend_port": backend_port, "dir": str(build)}
     server.shutdown()
 
 
