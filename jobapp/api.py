@@ -24,13 +24,14 @@ import os
 import re
 from collections.abc import AsyncIterator, Callable
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Path, Request, Security
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Mount
@@ -178,7 +179,28 @@ async def download(doc_id: Annotated[int, Path(ge=1, le=MAX_ID)], fmt: Format) -
     return Response(body, media_type=media_type, headers={"Content-Disposition": disposition})
 
 
-@api.get("/api/health", tags=["health"], summary="This worker's health: database, Redis, runner, queue")
+class WorkerReport(BaseModel):
+    id: str | None  # the runner's worker id (host:pid:suffix); None while it is not running
+    pid: int
+    running: int  # tasks this worker runs now
+
+
+class HealthReport(BaseModel):
+    status: Literal["ok", "unhealthy"]
+    database: str  # "ok", or the kind of error
+    redis: str  # "ok", "not configured", or the kind of error
+    runner: Literal["fetching", "stopped"]
+    worker: WorkerReport
+    queue: dict[str, int]  # queued and running tasks of the whole deployment
+
+
+@api.get(
+    "/api/health",
+    tags=["health"],
+    summary="This worker's health: database, Redis, runner, queue",
+    response_model=HealthReport,
+    responses={503: {"model": HealthReport, "description": "A check failed: the report says which."}},
+)
 async def health_check() -> Response:
     """200 when healthy, 503 otherwise, JSON either way (jobapp/health.py). No credentials: it holds no secrets."""
     healthy, report = await health.check(get_engine(), current_runner(), load_settings().redis_url)

@@ -122,7 +122,18 @@ async def _refuse_socket(receive: Receive, send: Send) -> None:
     await send({"type": "websocket.close", "code": SESSION_ENDED, "reason": "login required"})
 
 
-class LoopbackGuard:
+class _Middleware:
+    """What both guards share: the wrapped app's routes stay visible (Starlette's `url_for` walks mounted
+    apps' routes, and the admin pages build their links with it)."""
+
+    app: ASGIApp
+
+    @property
+    def routes(self) -> list[Any]:
+        return getattr(self.app, "routes", [])
+
+
+class LoopbackGuard(_Middleware):
     """No login (loopback bind): today's behaviour, with the REST API rule kept in one place."""
 
     def __init__(self, app: ASGIApp, config: AuthConfig) -> None:
@@ -149,7 +160,7 @@ class LoopbackGuard:
         await JSONResponse({"error": message, "detail": None}, status, headers=headers)(scope, receive, send)
 
 
-class LoginGuard:
+class LoginGuard(_Middleware):
     """Every route behind a session cookie (the REST API also behind the API token)."""
 
     def __init__(

@@ -251,3 +251,17 @@ def test_without_the_login_everything_passes_and_the_api_keeps_its_rule():
     assert with_token.get("/api/documents", headers={"authorization": f"Bearer {TOKEN}"}).status_code == 200
     assert with_token.get(f"/api/documents?token={TOKEN}").status_code == 401  # never in the URL: logs keep URLs
     assert with_token.get("/api/documents").status_code == 401
+
+
+def test_routes_behind_the_guard_keep_their_names():
+    """An app mounted under the guard still builds links to named routes of what it wraps (the admin pages
+    redirect to their login with `url_for("admin:login")`)."""
+    from starlette.routing import Mount
+
+    async def login(request):
+        return JSONResponse({"url": str(request.url_for("admin:login"))})
+
+    inner = Starlette(routes=[Mount("/admin", routes=[Route("/login", login, name="login")], name="admin")])
+    outer = Starlette(routes=[Mount("", app=LoopbackGuard(inner, AuthConfig("127.0.0.1", False)))])
+    answer = TestClient(outer, client=("127.0.0.1", 5000)).get("/admin/login")
+    assert answer.json() == {"url": "http://testserver/admin/login"}
