@@ -18,8 +18,9 @@ from sqlalchemy.engine import make_url
 
 from jobapp.db import migrate
 from jobapp.live.hub import LiveHub
-from jobapp.runtime import get_hub, get_manager, set_runner
+from jobapp.runtime import HANDLER_GRACE, STOP_LIMIT, get_hub, get_manager, set_runner
 from jobapp.settings import Settings, load_settings
+from jobapp.shutdown import end_process_after, stop_requested_before_start
 from jobapp.tasks import Runner, RunnerConfig
 from jobapp.tasks._scheduler import Scheduler
 from jobapp.tasks.feed import FeedRelay, PostgresTransport, RedisTransport, Transport, channel_name
@@ -61,6 +62,9 @@ def runner_config(settings: Settings) -> RunnerConfig:
 
 @contextlib.asynccontextmanager
 async def engine_lifespan(app) -> AsyncIterator[None]:
+    if stop_requested_before_start():
+        yield  # told to stop while it loaded the app: start nothing
+        return
     settings = load_settings()
     await asyncio.to_thread(migrate, settings.db_url)
     manager = get_manager()
@@ -80,9 +84,12 @@ async def engine_lifespan(app) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        # The lifespan ends only when this process is on its way out: bound how long that may take
+        # (jobapp/shutdown.py: what kept a stopping worker alive).
+        end_process_after(STOP_LIMIT)
         set_runner(None)
         await scheduler.stop()
-        await runner.stop()
+        await runner.stop(grace=HANDLER_GRACE)
         if relay is not None:
             await relay.stop()  # after the runner, so the hand-back reaches the other workers
         folding.cancel()

@@ -114,8 +114,6 @@ class Runner:
         """
         self._stopping = True
         self._wake.set()
-        for loop in self._loops:
-            await loop.stop()
         if self._listener is not None:
             self._listener.cancel()
         # The fetcher is not cancelled: a claim still in its thread would commit after the requeue
@@ -130,6 +128,14 @@ class Runner:
             _, stuck = await asyncio.wait(futures, timeout=grace)
             if stuck:
                 logger.warning("%d handler(s) still running %g s after cancellation", len(stuck), grace)
+        # The maintenance loops run until the handlers are done: the heartbeat keeps the leases of tasks
+        # still winding down, and what a handler reports while it stops is written (then flushed once).
+        for loop in self._loops:
+            await loop.stop()
+        try:
+            await self.progress_writer.tick()
+        except Exception:
+            logger.warning("writing the last progress failed", exc_info=True)
         if self._committer is not None:
             self._commit_wake.set()  # it returns once nothing waits to be written
             await asyncio.wait([self._committer], timeout=grace)
