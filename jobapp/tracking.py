@@ -14,6 +14,7 @@ This module imports only the models, so task handlers and `jobapp.jobs` can both
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
@@ -220,7 +221,7 @@ def _link(text: str) -> str:
 
 def tracking_view(job: Job) -> dict[str, Any]:
     """The Tracking card's values, as text a form shows (dates ISO, empty for none)."""
-    return {
+    view: dict[str, Any] = {
         "notes": job.notes or "",
         "salary_min": "" if job.salary_min is None else str(job.salary_min),
         "salary_max": "" if job.salary_max is None else str(job.salary_max),
@@ -231,11 +232,20 @@ def tracking_view(job: Job) -> dict[str, Any]:
         "starred": bool(job.starred),
         "next_step": job.next_step or "",
         "next_step_on": job.next_step_on.isoformat() if job.next_step_on else "",
-        "applied_at": job.applied_at.isoformat(timespec="minutes") if job.applied_at else "",
+        "applied_at": _when(job.applied_at) if job.applied_at else "",
         "user_edited": ", ".join(job.user_edited or []),
-        # Changes with every save: the forms are keyed on it, so every tab's inputs show the saved values.
-        "version": job.updated_at.isoformat() if job.updated_at else "",
     }
+    # Each form is keyed on a digest of its saved values: when they change (in any tab) the form is drawn again
+    # with them, and a save of one form leaves what is being typed in another alone.
+    details = [view[name] for name in ("salary_min", "salary_max", "salary_currency", "work_mode", "closes_on")]
+    details += [view["next_step"], view["next_step_on"]]
+    view["notes_key"] = _digest(view["notes"])
+    view["details_key"] = _digest("\x1f".join(details))
+    return view
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def salary_text(job: Job) -> str:
@@ -275,7 +285,13 @@ def history_row(change: JobStatusChange) -> dict[str, Any]:
         "from_status": change.from_status,
         "to_status": change.to_status,
         "changed_at": change.changed_at.isoformat(timespec="seconds"),
+        "when": _when(change.changed_at),
     }
+
+
+def _when(moment: datetime) -> str:
+    """'2026-11-29 19:04 UTC' (stored times are UTC; the page does not know the reader's zone)."""
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 # -- parsing ----------------------------------------------------------------------------------------------------
