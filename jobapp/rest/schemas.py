@@ -6,10 +6,11 @@ the drivers refuse surrogates), so they are a 422 here instead of a 500 deeper d
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from jobapp.models import JobStatus, TaskStatus, WorkMode
 from jobapp.tracking import MAX_NEXT_STEP, MAX_NOTES, MAX_SALARY
@@ -29,6 +30,18 @@ def _storable(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_storable)]
+
+
+def _iso_date(value: Any) -> Any:
+    # Pydantic would also take a number (a Unix time) or a date-time; the document says an ISO date.
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("must be an ISO date like 2026-12-31")
+    if not isinstance(value, str | date) or isinstance(value, datetime):
+        raise ValueError("must be an ISO date like 2026-12-31")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
 class ErrorBody(BaseModel):
@@ -104,7 +117,9 @@ class JobCreate(BaseModel):
         return self
 
 
-Salary = Annotated[int, Field(ge=0, le=MAX_SALARY)]
+# Strict: a JSON true or 12.5 is not a salary, nor "yes" a star (Pydantic's lax mode would take them).
+Salary = Annotated[int, Field(ge=0, le=MAX_SALARY, strict=True)]
+Flag = Annotated[bool, Field(strict=True)]
 
 
 class JobPatch(BaseModel):
@@ -120,14 +135,14 @@ class JobPatch(BaseModel):
     location: Text | None = Field(None, max_length=300)
     url: Text | None = Field(None, max_length=2000)
     notes: Text | None = Field(None, max_length=MAX_NOTES, description="Markdown")
-    starred: bool | None = None
+    starred: Flag | None = None
     salary_min: Salary | None = Field(None, description="yearly; at most `salary_max`")
     salary_max: Salary | None = None
     salary_currency: str | None = Field(None, pattern=r"^([A-Za-z]{3})?$", description='"USD", "EUR", …; "" clears')
     work_mode: WorkMode | None = None
-    closes_on: date | None = Field(None, description="ISO date, e.g. 2026-12-31")
+    closes_on: IsoDate | None = Field(None, description="ISO date, e.g. 2026-12-31")
     next_step: Text | None = Field(None, max_length=MAX_NEXT_STEP)
-    next_step_on: date | None = Field(None, description="ISO date")
+    next_step_on: IsoDate | None = Field(None, description="ISO date")
 
     @model_validator(mode="after")
     def _salary_in_order(self) -> JobPatch:

@@ -10,7 +10,10 @@ from test_browser_live import open_job, seed
 
 pytestmark = pytest.mark.e2e
 
-NOTES = '## Why this one\n- **payments** team\n\n<img src=x onerror="window.pwned=1">'
+NOTES = (
+    '## Why this one\n- **payments** team\n\n<img src=x onerror="window.pwned=1">\n\n'
+    "[click me](javascript:window.pwned=2)"
+)
 
 
 def test_notes_contact_and_next_step_saved_shown_after_reload_and_live(site, backend, context):
@@ -65,6 +68,9 @@ def test_notes_contact_and_next_step_saved_shown_after_reload_and_live(site, bac
     # The raw HTML in the notes is text, not an element, and nothing it carried ran.
     assert other.evaluate("window.pwned") is None and page.evaluate("window.pwned") is None
     expect(page.locator("#notes-preview img")).to_have_count(0)
+    page.locator("#notes-preview").get_by_text("click me").click()
+    assert page.evaluate("window.pwned") is None
+    expect(page.locator("a[href^='javascript:']")).to_have_count(0)
 
     # Removing the contact shows in the other tab too.
     page.locator("#contacts .remove-contact").click()
