@@ -1,22 +1,30 @@
-"""Job writes made by people (not tasks): add, change pipeline status, delete.
+"""Job writes made by people (not tasks): add, change pipeline status, edit what they track, delete.
 
-Each announces the change on the event bus so every open tab sees it.
+Each announces the change on the event bus so every open tab sees it. Status changes go through
+`jobapp.tracking.move_status`, which records them.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlmodel import Session
 
 from jobapp.db import writer
 from jobapp.intake import find_known_job, key_for_url, lock_intake, validate_url
 from jobapp.live.events import JobChanged
-from jobapp.models import Job, JobStatus, utcnow
+from jobapp.models import Contact, Job, JobStatus, utcnow
 from jobapp.tasks import TaskManager
+from jobapp.tracking import (
+    TRACKED_FIELDS,
+    JobInputError,  # raised here; callers catch it as jobs.JobInputError
+    apply_tracking,
+    clean_contact,
+    clean_tracking,
+    mark_edited,
+    move_status,
+)
 from jobapp.work import AUTOMATIC, request_hydration, request_research
-
-
-class JobInputError(ValueError):
-    """The posting cannot be saved as given; the message says what to fix."""
 
 
 def add_job(manager: TaskManager, *, title: str, company: str, location: str, url: str, description: str) -> int:
@@ -75,10 +83,10 @@ def set_status(manager: TaskManager, job_id: int, status: str) -> bool:
         job = s.get(Job, job_id)
         if job is None:
             return False
-        job.status = status
-        job.updated_at = utcnow()
-        s.add(job)
+        moved = move_status(s, job, status)
         s.commit()
+    if not moved:
+        return True
     manager.bus.publish(JobChanged(job_id))
     if status == JobStatus.INTERVIEW:
         # Interview prep starts by itself; a brief already queued for this job is reused.
@@ -99,42 +107,108 @@ def mark_opened(manager: TaskManager, job_id: int) -> bool:
     return True
 
 
-# The fields a person may edit on a job (the rest is written by tasks: description, evaluation, fit score).
+# The fields a person may edit on a job (the rest is written by tasks: description, evaluation, fit score),
+# besides the tracked ones (jobapp.tracking.TRACKED_FIELDS).
 EDITABLE_FIELDS = ("title", "company", "location", "url")
 
 
-def update_job(manager: TaskManager, job_id: int, changes: dict[str, str | None]) -> bool:
-    """Edit a job's own fields and/or move it along the pipeline. False: no such job.
+def update_job(manager: TaskManager, job_id: int, changes: dict[str, Any]) -> bool:
+    """Edit a job's own and tracked fields and/or move it along the pipeline. False: no such job.
 
-    `changes` may hold any of `EDITABLE_FIELDS` and `status`; a status change goes through `set_status`
-    (so moving to Interview queues the brief, as on the pipeline page).
+    `changes` may hold any of `EDITABLE_FIELDS`, `TRACKED_FIELDS` and `status`; everything is checked before
+    anything is written. The fields that change are marked typed by the person (`Job.user_edited`), so a re-read
+    of the posting keeps them. A status change goes through `set_status` (so moving to Interview queues the
+    brief, as on the pipeline page).
     """
     changes = dict(changes)
     status = changes.pop("status", None)
-    if unknown := sorted(set(changes) - set(EDITABLE_FIELDS)):
-        raise JobInputError(f"{', '.join(unknown)} cannot be edited (editable: {', '.join(EDITABLE_FIELDS)}, status)")
-    if changes:
+    if status is not None:
+        try:
+            status = JobStatus(status)
+        except ValueError:
+            raise JobInputError(f"status is one of: {', '.join(s.value for s in JobStatus)}") from None
+    own = {name: changes.pop(name) for name in EDITABLE_FIELDS if name in changes}
+    allowed = (*EDITABLE_FIELDS, *TRACKED_FIELDS)
+    if unknown := sorted(set(changes) - set(TRACKED_FIELDS)):
+        raise JobInputError(f"{', '.join(unknown)} cannot be edited (editable: {', '.join(allowed)}, status)")
+    tracked = clean_tracking(changes)
+    own = {name: _own_field(name, value) for name, value in own.items()}
+    if own or tracked:
         with _session(manager) as s:
             job = s.get(Job, job_id)
             if job is None:
                 return False
-            for name, value in changes.items():
-                text = (value or "").strip()
-                if name == "url":
-                    setattr(job, name, _posting_url(text) if text else None)
-                elif len(text) > 300:
-                    raise JobInputError(f"{name} is longer than 300 characters.")
-                else:
-                    setattr(job, name, text)
-            job.updated_at = utcnow()
-            s.add(job)
-            s.commit()
-        manager.bus.publish(JobChanged(job_id))
+            changed = [name for name, value in own.items() if getattr(job, name) != value]
+            for name in changed:
+                setattr(job, name, own[name])
+            mark_edited(job, changed)
+            changed += apply_tracking(job, tracked)
+            if changed:
+                job.updated_at = utcnow()
+                s.add(job)
+                s.commit()
+        if changed:
+            manager.bus.publish(JobChanged(job_id))
     if status is not None:
         return set_status(manager, job_id, status)
-    if not changes:
+    if not (own or tracked):
         with _session(manager) as s:
             return s.get(Job, job_id) is not None
+    return True
+
+
+def _own_field(name: str, value: str | None) -> str | None:
+    text = (value or "").strip()
+    if name == "url":
+        return _posting_url(text) if text else None
+    if len(text) > 300:
+        raise JobInputError(f"{name} is longer than 300 characters.")
+    return text
+
+
+def toggle_star(manager: TaskManager, job_id: int) -> bool | None:
+    """Star or unstar a job; returns the new value (None: no such job)."""
+    with _session(manager) as s:
+        job = s.get(Job, job_id)
+        if job is None:
+            return None
+        apply_tracking(job, {"starred": not job.starred})
+        job.updated_at = utcnow()
+        s.add(job)
+        s.commit()
+        starred = job.starred
+    manager.bus.publish(JobChanged(job_id))
+    return starred
+
+
+def add_contact(manager: TaskManager, job_id: int, **fields: str) -> int | None:
+    """Save a contact for the job (checked: `JobInputError` says what is wrong); its id, None: no such job."""
+    contact = Contact(job_id=job_id, **clean_contact(**fields))
+    with _session(manager) as s:
+        job = s.get(Job, job_id)
+        if job is None:
+            return None
+        s.add(contact)
+        job.updated_at = utcnow()  # the job page follows the job row
+        s.add(job)
+        s.commit()
+        s.refresh(contact)
+    manager.bus.publish(JobChanged(job_id))
+    return contact.id
+
+
+def remove_contact(manager: TaskManager, job_id: int, contact_id: int) -> bool:
+    """Delete one of the job's contacts. False: no such contact on that job."""
+    with _session(manager) as s:
+        contact = s.get(Contact, contact_id)
+        job = s.get(Job, job_id)
+        if contact is None or job is None or contact.job_id != job_id:
+            return False
+        s.delete(contact)
+        job.updated_at = utcnow()
+        s.add(job)
+        s.commit()
+    manager.bus.publish(JobChanged(job_id))
     return True
 
 

@@ -3,7 +3,7 @@ a job can be "Evaluated" while a cover letter for it is still being written."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -24,6 +24,13 @@ class JobStatus(StrEnum):
     OFFER = "Offer"  # an offer arrived
     REJECTED = "Rejected"  # the company said no
     DISCARDED = "Discarded"  # the person lost interest
+
+
+class WorkMode(StrEnum):
+    REMOTE = "remote"  # from anywhere (schema.org jobLocationType TELECOMMUTE)
+    HYBRID = "hybrid"  # some days at the office
+    ON_SITE = "on-site"  # at the office
+    UNKNOWN = "unknown"  # the posting does not say, and neither did the person
 
 
 class TaskStatus(StrEnum):
@@ -65,8 +72,50 @@ class Job(SQLModel, table=True):
     )
     # Discovered and not opened yet: the pipeline shows it as "New" until the person opens its page.
     is_new: bool = False
+    # What the person tracks (jobapp.tracking). Salary, work mode and closing date are also filled by intake
+    # from the posting, unless the person typed them (see `user_edited`).
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False, default="", server_default=""))  # Markdown
+    salary_min: int | None = None
+    salary_max: int | None = None
+    salary_currency: str = Field(default="", max_length=3)  # ISO 4217 ("USD"); "" when unknown
+    work_mode: str = Field(default=WorkMode.UNKNOWN, max_length=16)
+    closes_on: date | None = None  # applications close (schema.org validThrough)
+    starred: bool = False
+    next_step: str = Field(default="", sa_column=Column(Text, nullable=False, default="", server_default=""))
+    next_step_on: date | None = Field(default=None, index=True)
+    applied_at: datetime | None = None  # set when the status first becomes Applied
+    # The fields the person typed: re-reading the posting never overwrites them.
+    user_edited: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, default=list, server_default=text("'[]'"))
+    )
     created_at: datetime = Field(default_factory=utcnow, index=True)
     updated_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Contact(SQLModel, table=True):
+    """Someone at (or around) the company for one job: a recruiter, the hiring manager, a referrer."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = Field(sa_column=Column(Integer, ForeignKey("job.id", ondelete="CASCADE"), nullable=False, index=True))
+    name: str = Field(default="", max_length=200)
+    role: str = Field(default="", max_length=200)
+    email: str = Field(default="", max_length=320)
+    link: str = Field(default="", max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class JobStatusChange(SQLModel, table=True):
+    """One move of a job along the pipeline, written by `jobapp.tracking.move_status` whatever moved it."""
+
+    __tablename__ = "job_status_change"
+    # "jobs that reached Interview this month": an index range on (to_status, changed_at).
+    __table_args__ = (Index("ix_job_status_change_to_status_changed_at", "to_status", "changed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = Field(sa_column=Column(Integer, ForeignKey("job.id", ondelete="CASCADE"), nullable=False, index=True))
+    from_status: str = Field(max_length=16)
+    to_status: str = Field(max_length=16)
+    changed_at: datetime = Field(default_factory=utcnow)
 
 
 class Profile(SQLModel, table=True):

@@ -24,6 +24,7 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette_admin import (
     BooleanField,
+    DateField,
     DateTimeField,
     EnumField,
     IntegerField,
@@ -42,7 +43,18 @@ from starlette_admin.flash import flash
 from jobapp import jobs
 from jobapp.db import get_engine
 from jobapp.llm.config import ProviderConfig
-from jobapp.models import ACTIVE_STATUSES, Document, Job, JobStatus, Profile, Setting, Task, TaskStatus, utcnow
+from jobapp.models import (
+    ACTIVE_STATUSES,
+    Document,
+    Job,
+    JobStatus,
+    Profile,
+    Setting,
+    Task,
+    TaskStatus,
+    WorkMode,
+    utcnow,
+)
 from jobapp.runtime import get_manager
 from jobapp.tasks import AlreadyEnqueued, JobGone
 from jobapp.work import KINDS, request_evaluation
@@ -77,6 +89,16 @@ def _fresh(model: type[Any], pk: Any) -> Any:
         return s.get(model, pk)
 
 
+def _field_named(message: str, names: Sequence[str]) -> str:
+    """The form field an error message is about (shown under it), else the title."""
+    lowered = message.lower()
+    hints = {"salary": "salary_min", "currency": "salary_currency", "closing": "closes_on", "next step": "next_step"}
+    for hint, field in hints.items():
+        if hint in lowered:
+            return field
+    return next((name for name in names if name in lowered), "title")
+
+
 class JobView(_View):
     fields = [
         IntegerField("id", read_only=True),
@@ -86,14 +108,35 @@ class JobView(_View):
         URLField("url", maxlength=2000),
         EnumField("status", enum=JobStatus),
         IntegerField("fit_score", read_only=True),
+        BooleanField("starred"),
+        DateField("next_step_on"),
+        StringField("next_step", maxlength=500, exclude_from_list=True),
+        IntegerField("salary_min", exclude_from_list=True),
+        IntegerField("salary_max", exclude_from_list=True),
+        StringField("salary_currency", maxlength=3, exclude_from_list=True),
+        EnumField("work_mode", enum=WorkMode, exclude_from_list=True),
+        DateField("closes_on", exclude_from_list=True),
+        DateTimeField("applied_at", read_only=True, exclude_from_list=True),
+        TextAreaField("notes", exclude_from_list=True),
         DateTimeField("created_at", read_only=True),
         DateTimeField("updated_at", read_only=True),
         DateTimeField("evaluated_at", read_only=True, exclude_from_list=True),
         TextAreaField("description", exclude_from_list=True, exclude_from_edit=True),
         JSONField("evaluation", exclude_from_list=True, exclude_from_create=True, exclude_from_edit=True),
+        JSONField("user_edited", read_only=True, exclude_from_list=True, exclude_from_create=True),
     ]
-    exclude_fields_from_create = ["id", "status", "fit_score", "created_at", "updated_at", "evaluated_at"]
-    exclude_fields_from_edit = ["id", "fit_score", "created_at", "updated_at", "evaluated_at"]
+    # A new job is a pasted posting (jobs.add_job); what is tracked on it is edited afterwards.
+    exclude_fields_from_create = [
+        "id",
+        "status",
+        "fit_score",
+        "created_at",
+        "updated_at",
+        "evaluated_at",
+        "applied_at",
+        *jobs.TRACKED_FIELDS,
+    ]
+    exclude_fields_from_edit = ["id", "fit_score", "created_at", "updated_at", "evaluated_at", "applied_at"]
     # starlette-admin filters exactly the searchable fields; text search (`q`) reads only the text ones.
     searchable_fields = ["title", "company", "status", "fit_score", "created_at", "updated_at"]
     sortable_fields = ["id", "title", "company", "status", "fit_score", "created_at", "updated_at"]
@@ -111,13 +154,14 @@ class JobView(_View):
         return await asyncio.to_thread(_fresh, Job, job_id)
 
     async def edit(self, request: Request, pk: Any, data: dict[str, Any]) -> Any:
-        changes = {name: data[name] for name in (*jobs.EDITABLE_FIELDS, "status") if name in data}
+        names = (*jobs.EDITABLE_FIELDS, *jobs.TRACKED_FIELDS, "status")
+        changes = {name: data[name] for name in names if name in data}
         if isinstance(changes.get("status"), JobStatus):
             changes["status"] = changes["status"].value
         try:
             found = await asyncio.to_thread(jobs.update_job, get_manager(), int(pk), changes)
         except (jobs.JobInputError, ValueError) as error:
-            raise FormValidationError({"title": str(error)}) from None
+            raise FormValidationError({_field_named(str(error), names): str(error)}) from None
         if not found:
             raise FormValidationError({"title": f"job #{pk} was deleted meanwhile"})
         return await asyncio.to_thread(_fresh, Job, int(pk))

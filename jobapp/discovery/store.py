@@ -229,4 +229,5 @@ def _job(posting: Posting, listing: Listing, company: str, board_id: int | None,
         is_new=True,
         created_at=now,
         updated_at=now,
+        **posting.tracking(),  # salary, work mode, closing date, when the posting gives them
     )

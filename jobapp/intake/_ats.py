@@ -17,7 +17,7 @@ from jobapp.intake._markdown import html_to_markdown, text_to_markdown
 from jobapp.intake.errors import PageNotAvailable, PasteInstead
 from jobapp.intake.fetching import JSON_ACCEPT, fetch
 from jobapp.intake.policy import ATS_API_BASE, FetchPolicy
-from jobapp.intake.posting import Posting, format_salary
+from jobapp.intake.posting import Posting, format_salary, salary_numbers, work_mode
 
 GREENHOUSE_HOSTS = frozenset({"boards.greenhouse.io", "job-boards.greenhouse.io"})
 LEVER_HOSTS = {"jobs.lever.co": "lever", "jobs.eu.lever.co": "lever-eu"}
@@ -164,12 +164,15 @@ def _greenhouse(job: AtsJob, data: dict[str, Any], url: str) -> Posting:
     company = str(data.get("company_name") or "").strip()
     location = str((data.get("location") or {}).get("name") or "").strip()
     salary = ""
+    numbers: dict[str, Any] = {}
     for pay in data.get("pay_input_ranges") or []:
         if isinstance(pay, dict):
             cents = [pay.get("min_cents"), pay.get("max_cents")]
             low, high = (c / 100 if isinstance(c, int | float) else None for c in cents)
             salary = format_salary(low, high, pay.get("currency_type"))
             if salary:
+                # Greenhouse's pay ranges are yearly unless the board says otherwise in its text.
+                numbers = salary_numbers(low, high, pay.get("currency_type"))
                 break
     return Posting(
         title=str(data.get("title") or "").strip(),
@@ -182,6 +185,8 @@ def _greenhouse(job: AtsJob, data: dict[str, Any], url: str) -> Posting:
         source="greenhouse",
         url=url,
         key=job.key,
+        work_mode="remote" if _remote_from_text(location) else None,
+        **numbers,
     )
 
 
@@ -220,6 +225,8 @@ def _lever(job: AtsJob, data: dict[str, Any], url: str) -> Posting:
         source="lever",
         url=url,
         key=job.key,
+        work_mode=work_mode(workplace) or ("remote" if _remote_from_text(location) else None),
+        **salary_numbers(pay.get("min"), pay.get("max"), pay.get("currency"), pay.get("interval")),
     )
 
 
@@ -261,6 +268,8 @@ def _ashby(job: AtsJob, found: dict[str, Any], url: str) -> Posting:
         source="ashby",
         url=url,
         key=job.key,
+        work_mode=work_mode(workplace) or ("remote" if remote else None),
+        **_ashby_numbers(found.get("compensation") or {}),
     )
 
 
@@ -273,3 +282,13 @@ def _ashby_salary(compensation: dict[str, Any]) -> str:
                 return salary
     summary = compensation.get("scrapeableCompensationSalarySummary") or compensation.get("compensationTierSummary")
     return str(summary or "").strip()
+
+
+def _ashby_numbers(compensation: dict[str, Any]) -> dict[str, Any]:
+    for part in compensation.get("summaryComponents") or []:
+        if isinstance(part, dict) and str(part.get("compensationType", "")).lower() == "salary":
+            interval = str(part.get("interval") or "").split(" ")[-1]
+            low, high, currency = part.get("minValue"), part.get("maxValue"), part.get("currencyCode")
+            if numbers := salary_numbers(low, high, currency, interval):
+                return numbers
+    return {}

@@ -11,7 +11,7 @@ from extruct.utils import parse_html
 
 from jobapp.intake._markdown import html_to_markdown, text_to_markdown
 from jobapp.intake.identity import reference_key
-from jobapp.intake.posting import Posting, format_salary
+from jobapp.intake.posting import Posting, closing_date, format_salary, salary_numbers
 
 _NESTED = ("@graph", "mainEntity", "mainEntityOfPage", "itemListElement", "item")
 
@@ -75,6 +75,9 @@ def read(item: dict[str, Any], url: str) -> Posting:
         source="json-ld",
         url=url,
         key=_reference(item.get("identifier"), company),
+        work_mode="remote" if remote else None,
+        closes_on=closing_date(item.get("validThrough")),
+        **_salary_numbers(item.get("baseSalary"), item.get("salaryCurrency")),
     )
 
 
@@ -166,3 +169,20 @@ def _salary(value: Any, currency: Any = None) -> str:
         unit = amount.get("unitText") or unit
         return format_salary(amount.get("minValue"), amount.get("maxValue"), currency, unit, amount.get("value"))
     return format_salary(value.get("minValue"), value.get("maxValue"), currency, unit, amount)
+
+
+def _salary_numbers(value: Any, currency: Any = None) -> dict[str, Any]:
+    """The same reading as `_salary`, as numbers (`Posting.salary_min`, …)."""
+    if isinstance(value, list):
+        value = next((v for v in value if v), None)
+    if isinstance(value, int | float | str):
+        return salary_numbers(value=value, currency=currency)
+    if not isinstance(value, dict):
+        return {}
+    currency = value.get("currency") or currency
+    amount = value.get("value")
+    unit = value.get("unitText")
+    if isinstance(amount, dict):
+        unit = amount.get("unitText") or unit
+        return salary_numbers(amount.get("minValue"), amount.get("maxValue"), currency, unit, amount.get("value"))
+    return salary_numbers(value.get("minValue"), value.get("maxValue"), currency, unit, amount)

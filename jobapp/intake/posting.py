@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from datetime import date
+from typing import Any, Literal
 
 Source = Literal["greenhouse", "lever", "ashby", "json-ld", "page-text"]
 
@@ -38,6 +39,26 @@ class Posting:
     # Who the posting is, whatever link reached it: its ATS identity ("greenhouse:acme:123") or the
     # employer's own reference from JSON-LD; None when the page does not say (see jobapp.intake.identity).
     key: str | None = None
+    # The same salary as numbers, when the posting gives a yearly (or unitless) amount: an hourly rate in a
+    # yearly column would mislead. The text in `salary` keeps every unit.
+    salary_min: float | None = None
+    salary_max: float | None = None
+    salary_currency: str = ""
+    work_mode: str | None = None  # "remote", "hybrid", "on-site"; None: the posting does not say
+    closes_on: date | None = None  # applications close (JSON-LD validThrough)
+
+    def tracking(self) -> dict[str, Any]:
+        """What the posting says about the job's tracked fields (see jobapp.tracking.posting_tracking)."""
+        from jobapp.tracking import posting_tracking  # the models stay out of intake's import graph
+
+        return posting_tracking(
+            salary_min=self.salary_min,
+            salary_max=self.salary_max,
+            salary_currency=self.salary_currency,
+            remote=self.remote,
+            work_mode=self.work_mode,
+            closes_on=self.closes_on,
+        )
 
 
 def _amount(value: object) -> str:
@@ -62,3 +83,55 @@ def format_salary(
     if unit and (per := _UNITS.get(str(unit).strip().lower())):
         parts.append(per)
     return " ".join(parts)
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or value in (None, ""):
+        return None
+    try:
+        return float(str(value).replace(",", "").strip())
+    except ValueError:
+        return None
+
+
+def salary_numbers(
+    minimum: object = None, maximum: object = None, currency: object = None, unit: object = None, value: object = None
+) -> dict[str, Any]:
+    """`Posting`'s salary_min / salary_max / salary_currency from a source's parts; {} unless yearly or unitless."""
+    per = _UNITS.get(str(unit).strip().lower()) if unit not in (None, "") else "per year"
+    if per != "per year":
+        return {}
+    low, high = _number(minimum), _number(maximum)
+    if low is None and high is None:
+        low = high = _number(value)
+    if low is None and high is None:
+        return {}
+    code = str(currency or "").strip().upper()
+    return {"salary_min": low, "salary_max": high, "salary_currency": code if len(code) == 3 else ""}
+
+
+def closing_date(value: object) -> date | None:
+    """A date from an ISO date or date-time ("2026-12-31T23:59:59Z"); None for anything else."""
+    if isinstance(value, list):
+        value = next((v for v in value if v), None)
+    text = str(value or "").strip()[:10]
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        return None
+
+
+WORK_MODES = {
+    "remote": "remote",
+    "telecommute": "remote",
+    "hybrid": "hybrid",
+    "on-site": "on-site",
+    "onsite": "on-site",
+    "on_site": "on-site",
+    "in-office": "on-site",
+}
+
+
+def work_mode(value: object) -> str | None:
+    """An ATS's workplace type ("Remote", "OnSite", "hybrid") as a work mode; None when it says nothing known."""
+    return WORK_MODES.get(str(value or "").strip().lower().replace(" ", "-"))

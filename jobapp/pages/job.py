@@ -11,6 +11,7 @@ from jobapp.components.links import backend_link
 from jobapp.components.tasks import task_list
 from jobapp.models import JobStatus
 from jobapp.pages._page import page
+from jobapp.pages._tracking import tracking_card
 from jobapp.state.job_page import JobPageState
 from jobapp.state.job_view import JobView
 from jobapp.state.task_actions import TaskActions
@@ -302,6 +303,7 @@ def job_page() -> rx.Component:
                 JobView.loaded,
                 rx.vstack(
                     header(),
+                    tracking_card(),
                     evaluation(),
                     streaming_text(),
                     cvs(),

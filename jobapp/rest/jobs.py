@@ -15,7 +15,7 @@ from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy import func, or_, select
 from sqlmodel import Session, col
 
-from jobapp import jobs
+from jobapp import jobs, tracking
 from jobapp.db import get_engine
 from jobapp.intake import find_known_job, key_for_url, validate_url
 from jobapp.models import Document, Job, JobStatus
@@ -131,12 +131,27 @@ def add_job(body: JobCreate, response: Response) -> JobCreated:
 
 @router.get("/{job_id}", response_model=JobDetail, summary="Read a job")
 def read_job(job_id: JobId) -> JobDetail:
-    return JobDetail.model_validate(_read_job(job_id), from_attributes=True)
+    with Session(get_engine()) as s:
+        job = s.get(Job, job_id)
+        if job is None:
+            raise NotFound(f"job #{job_id} does not exist (it may have been deleted)")
+        contacts = [c.model_dump() for c in tracking.contacts_of(s, job_id)]
+        changes = [c.model_dump() for c in tracking.history_of(s, job_id)]
+        return JobDetail.model_validate({**job.model_dump(), "contacts": contacts, "status_changes": changes})
 
 
-@router.patch("/{job_id}", response_model=JobDetail, summary="Edit a job or move it along the pipeline")
+@router.patch(
+    "/{job_id}",
+    response_model=JobDetail,
+    summary="Edit a job, what the person tracks on it, or move it along the pipeline",
+)
 def edit_job(job_id: JobId, body: JobPatch) -> JobDetail:
-    changes = body.model_dump(exclude_none=True, mode="json")
+    # Sent as null: cleared for the fields that may be empty, left alone for the others.
+    changes = {
+        name: value
+        for name, value in body.model_dump(exclude_unset=True, mode="json").items()
+        if value is not None or name in tracking.NULLABLE_FIELDS
+    }
     if not jobs.update_job(get_manager(), job_id, changes):
         raise NotFound(f"job #{job_id} does not exist (it may have been deleted)")
     return read_job(job_id)

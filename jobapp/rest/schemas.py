@@ -6,12 +6,14 @@ the drivers refuse surrogates), so they are a 422 here instead of a 500 deeper d
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from jobapp.models import JobStatus, TaskStatus
+from jobapp.models import JobStatus, TaskStatus, WorkMode
+from jobapp.tracking import MAX_NEXT_STEP, MAX_NOTES, MAX_SALARY
 
 # Ids are 32-bit on PostgreSQL; a larger one is simply not found, never an overflow.
 MAX_ID = 2**31 - 1
@@ -30,6 +32,18 @@ def _storable(value: str) -> str:
 Text = Annotated[str, AfterValidator(_storable)]
 
 
+def _iso_date(value: Any) -> Any:
+    # Pydantic would also take a number (a Unix time) or a date-time; the document says an ISO date.
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("must be an ISO date like 2026-12-31")
+    if not isinstance(value, str | date) or isinstance(value, datetime):
+        raise ValueError("must be an ISO date like 2026-12-31")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+
 class ErrorBody(BaseModel):
     """Every error: a sentence a person can read, and details a program can use."""
 
@@ -46,13 +60,41 @@ class JobOut(BaseModel):
     status: JobStatus = Field(description="the pipeline status (never a task's state)")
     fit_score: int | None = Field(description="0–100 once evaluated")
     evaluated_at: datetime | None
+    starred: bool
+    salary_min: int | None = Field(description="yearly, in `salary_currency`")
+    salary_max: int | None
+    salary_currency: str = Field(description='ISO 4217 code ("USD"); "" when unknown')
+    work_mode: WorkMode
+    closes_on: date | None = Field(description="when applications close")
+    next_step: str
+    next_step_on: date | None
+    applied_at: datetime | None = Field(description="set when the status first became Applied")
     created_at: datetime
     updated_at: datetime
+
+
+class ContactOut(BaseModel):
+    id: int
+    name: str
+    role: str
+    email: str
+    link: str
+    created_at: datetime
+
+
+class StatusChangeOut(BaseModel):
+    from_status: JobStatus
+    to_status: JobStatus
+    changed_at: datetime
 
 
 class JobDetail(JobOut):
     description: str
     evaluation: dict[str, Any] | None = Field(description="the evaluation's keyword coverage and rubric")
+    notes: str = Field(description="the person's notes, Markdown")
+    user_edited: list[str] = Field(description="fields the person typed: re-reading the posting keeps them")
+    contacts: list[ContactOut]
+    status_changes: list[StatusChangeOut] = Field(description="every move along the pipeline, newest first")
 
 
 class JobCreate(BaseModel):
@@ -75,8 +117,15 @@ class JobCreate(BaseModel):
         return self
 
 
+# Strict: a JSON true or 12.5 is not a salary, nor "yes" a star (Pydantic's lax mode would take them).
+Salary = Annotated[int, Field(ge=0, le=MAX_SALARY, strict=True)]
+Flag = Annotated[bool, Field(strict=True)]
+
+
 class JobPatch(BaseModel):
-    """Fields to change; a field left out (or null) stays as it is. An empty `url` removes the link."""
+    """Fields to change; a field left out stays as it is, and so does a null one, except the salary amounts and
+    the dates, which a null clears. An empty `url` removes the link. The fields changed are marked typed by the
+    person: re-reading the posting keeps them."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -85,6 +134,21 @@ class JobPatch(BaseModel):
     company: Text | None = Field(None, max_length=300)
     location: Text | None = Field(None, max_length=300)
     url: Text | None = Field(None, max_length=2000)
+    notes: Text | None = Field(None, max_length=MAX_NOTES, description="Markdown")
+    starred: Flag | None = None
+    salary_min: Salary | None = Field(None, description="yearly; at most `salary_max`")
+    salary_max: Salary | None = None
+    salary_currency: str | None = Field(None, pattern=r"^([A-Za-z]{3})?$", description='"USD", "EUR", …; "" clears')
+    work_mode: WorkMode | None = None
+    closes_on: IsoDate | None = Field(None, description="ISO date, e.g. 2026-12-31")
+    next_step: Text | None = Field(None, max_length=MAX_NEXT_STEP)
+    next_step_on: IsoDate | None = Field(None, description="ISO date")
+
+    @model_validator(mode="after")
+    def _salary_in_order(self) -> JobPatch:
+        if self.salary_min is not None and self.salary_max is not None and self.salary_min > self.salary_max:
+            raise ValueError("salary_min is above salary_max")
+        return self
 
 
 class TaskOut(BaseModel):

@@ -16,6 +16,7 @@ from typing import Any
 import reflex as rx
 from sqlmodel import Session
 
+from jobapp import tracking
 from jobapp.discovery import view as discovery
 from jobapp.live import views
 from jobapp.live.hub import LiveHub, Pending
@@ -63,6 +64,8 @@ class TabView:
         # The job page's own copy of its job's tasks (the picture keeps only active and recent ones).
         self.job_tasks: dict[int, TaskSummary] = {}
         self.job: dict[str, Any] | None = None
+        # The Tracking card: {"tracking", "contacts", "history"} (jobapp.tracking).
+        self.tracked: dict[str, Any] = {}
         self.documents: dict[str, list[dict[str, Any]]] = {}
         # The Discover page's rows, and the scan (id, status) they were read for.
         self.discovery: discovery.Discovery | None = None
@@ -130,7 +133,7 @@ class TabView:
             data = await asyncio.to_thread(self._read, lambda s: _read_job_page(s, self.hub, job_id))
             if data is None:
                 return {"job_id": job_id, "missing": True, "loaded": True}
-            self.job, self.documents, tasks = data
+            (self.job, self.tracked, self.documents), tasks = data
             self.job_tasks = {t.id: t for t in tasks}
         else:
             if job_id in pending.job_rows or pending.documents:
@@ -139,7 +142,7 @@ class TabView:
                 )
                 if data is None:
                     return {"missing": True, "loaded": True}
-                self.job, documents = data
+                self.job, self.tracked, documents = data
                 if documents is not None:
                     self.documents = documents
             self.job_tasks.update(pending.job_tasks)
@@ -150,6 +153,7 @@ class TabView:
         return {
             "job_id": job_id,
             "job": self.job,
+            **self.tracked,
             "documents": self.documents,
             "tasks": [task_row(t, picture.progress_of(t)) for t in tasks],
             "active_kinds": sorted({t.kind for t in live}),
@@ -184,19 +188,23 @@ class TabView:
 _UNSENT = object()
 
 
-def _read_job(s: Session, job_id: int, *, with_documents: bool) -> tuple[dict[str, Any], Any] | None:
+def _read_job(s: Session, job_id: int, *, with_documents: bool) -> tuple[dict[str, Any], dict[str, Any], Any] | None:
     job = s.get(Job, job_id)
     if job is None:
         return None
-    return job_detail(job), job_documents(s, job_id) if with_documents else None
+    tracked = {
+        "tracking": tracking.tracking_view(job),
+        "contacts": [tracking.contact_row(c) for c in tracking.contacts_of(s, job_id)],
+        "history": [tracking.history_row(c) for c in tracking.history_of(s, job_id)],
+    }
+    return job_detail(job), tracked, job_documents(s, job_id) if with_documents else None
 
 
-def _read_job_page(s: Session, hub: LiveHub, job_id: int) -> tuple[dict[str, Any], Any, list[TaskSummary]] | None:
+def _read_job_page(s: Session, hub: LiveHub, job_id: int) -> tuple[tuple[Any, ...], list[TaskSummary]] | None:
     data = _read_job(s, job_id, with_documents=True)
     if data is None:
         return None
-    tasks = hub.manager.summaries(job_id=job_id, limit=JOB_TASKS_LIMIT)
-    return data[0], data[1], tasks
+    return data, hub.manager.summaries(job_id=job_id, limit=JOB_TASKS_LIMIT)
 
 
 def _connected_here(token: str) -> bool:

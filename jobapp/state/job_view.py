@@ -16,6 +16,12 @@ def job_id_from_path(path: str) -> int:
 class JobView(rx.State):
     # The job: posting, status, evaluation (see jobapp.live.rows.job_detail).
     job: dict[str, Any] = {}
+    # What the person tracks on it, as the Tracking card's forms show it (see jobapp.tracking.tracking_view).
+    tracking: dict[str, Any] = {}
+    # Its contacts, oldest first: {"id", "name", "role", "email", "link"}.
+    contacts: list[dict[str, Any]] = []
+    # Its status changes, newest first: {"from_status", "to_status", "changed_at"}.
+    history: list[dict[str, Any]] = []
     # Generated versions per document kind ("cv", "cover_letter", "research"), newest first.
     documents: dict[str, list[dict[str, Any]]] = {}
     # This job's recent tasks, newest first.

@@ -17,6 +17,7 @@ from jobapp.llm import Completion, Provider, Request
 from jobapp.models import Job, JobStatus, utcnow
 from jobapp.skills import Fit, analyze
 from jobapp.tasks import JobGone, Outcome, PermanentError, TaskContext
+from jobapp.tracking import move_status
 from jobapp.work import rubric
 from jobapp.work.common import load_inputs, posting_text, provider_for, total_usage
 from jobapp.work.kind import TaskKind
@@ -57,7 +58,7 @@ async def run(ctx: TaskContext) -> Outcome:
         row.evaluation = evaluation
         row.evaluated_at = row.updated_at = utcnow()
         if row.status == JobStatus.PENDING:
-            row.status = JobStatus.EVALUATED
+            move_status(s, row, JobStatus.EVALUATED, at=row.updated_at)
         s.add(row)
 
     return Outcome(

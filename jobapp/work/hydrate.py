@@ -13,7 +13,8 @@ task. Once the posting is read:
   its description, the link is stored in normalised form with the posting's identity, and
   evaluate-job is queued in the same transaction.
 
-A re-read never overwrites what a job already holds.
+A re-read never overwrites what a job already holds, nor a field the person typed (`Job.user_edited`): the
+tracked fields the posting gives (salary, work mode, closing date) are refreshed by a re-read unless typed.
 
 Two reads of one posting finishing at once: the look-up before the completion may miss the other,
 so the completion looks again while holding `lock_intake`; when the answer changed it raises
@@ -38,6 +39,7 @@ from jobapp.intake import (
 )
 from jobapp.models import Document, Job, JobStatus, utcnow
 from jobapp.tasks import JobGone, Outcome, PermanentError, TaskContext, TransientError
+from jobapp.tracking import fill_from_posting
 from jobapp.work import evaluate
 from jobapp.work.kind import TaskKind
 from jobapp.work.requests import CLICKED, new_task
@@ -142,7 +144,8 @@ def adopt_identity(s: Session, placeholder_id: int | None, known: Job, *, key: s
 def fill(s: Session, job_id: int | None, posting: Posting, *, key: str | None = None, digest: str | None = None) -> Job:
     """Write `posting` into the job where the job has nothing yet: title, company, location and
     description only when empty, so a re-read never overwrites what the person (or an earlier read)
-    put there. The link becomes the posting's normalised one; `key` and `digest` are its identity."""
+    put there; the salary, work mode and closing date the posting gives, unless the person typed them.
+    The link becomes the posting's normalised one; `key` and `digest` are its identity."""
     row = s.get(Job, job_id) if job_id is not None else None
     if row is None:
         raise JobGone(job_id)
@@ -156,8 +159,9 @@ def fill(s: Session, job_id: int | None, posting: Posting, *, key: str | None = 
         ("location", location[:300]),
         ("description", description[:MAX_DESCRIPTION]),
     ):
-        if not (getattr(row, field) or "").strip() and value:
+        if not (getattr(row, field) or "").strip() and value and field not in (row.user_edited or []):
             setattr(row, field, value)
+    fill_from_posting(row, posting.tracking())
     if len(posting.url) <= 2000:
         row.url = posting.url
     row.posting_key = row.posting_key or key
