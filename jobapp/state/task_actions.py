@@ -30,6 +30,7 @@ class TaskActions(rx.State):
 
     @rx.event(background=True)
     async def retry(self, task_id: int):
+        retried = None
         try:
             retried = await asyncio.to_thread(get_manager().retry, int(task_id))
         except AlreadyEnqueued as busy:
@@ -39,7 +40,7 @@ class TaskActions(rx.State):
         else:
             notice = f"Task #{task_id} queued again." if retried else f"Task #{task_id} cannot be retried."
         async with self:
-            self.notice, self.notice_task = notice, int(task_id) if retried else 0
+            self.notice, self.notice_task = notice, int(task_id) if retried is not None else 0
 
     @rx.event(background=True)
     async def retry_failed(self):
