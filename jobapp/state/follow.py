@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import reflex as rx
@@ -44,7 +44,7 @@ class Page:
     name: str  # "pipeline", "activity", "job", "task", "discover" or "other"
     job_id: int | None = None
     task_id: int | None = None
-    query: activity.ActivityQuery | None = None  # the activity page's filter (from its URL)
+    query: activity.ActivityQuery = field(default_factory=activity.ActivityQuery)  # the activity page's filter
 
     @classmethod
     def of(cls, path: str, params: Mapping[str, str] | None = None) -> Page:
@@ -150,7 +150,7 @@ class TabView:
     async def _activity_fields(self, pending: Pending | None) -> dict[str, Any]:
         """The filtered page of tasks: read from the database when a task changed (not on progress ticks,
         which only refresh the running rows' progress from the live picture)."""
-        query = self.page.query or activity.ActivityQuery()
+        query = self.page.query
         everything = pending is None or pending.everything
         if everything or pending.tasks:  # type: ignore[union-attr]
             offset = (query.page - 1) * activity.PAGE_SIZE

@@ -32,6 +32,8 @@ def test_the_filter_round_trips_through_its_url_and_a_change_starts_at_page_one(
     assert Page.of("/activity", {"kind": "generate-cv", "status": "failed", "job": "4", "page": "2"}).query == query
     assert query.with_(status=ANY).href() == "/activity?kind=generate-cv&job=4"
     assert ActivityQuery().href() == "/activity"
+    assert Page.of("/tasks/7/") == Page("task", task_id=7)
+    assert Page.of("/interview") == Page("interview")
     assert query.task_filter() == TaskFilter(kind="generate-cv", status="failed", job_id=4)
     assert ActivityQuery(job="none").task_filter() == TaskFilter(job_id=0)
 
