@@ -112,6 +112,14 @@ def test_filters_live_in_the_url_history_shows_errors_and_retry_all_failed(site,
     expect(page).to_have_url(re.compile(r"/activity/?\?kind=evaluate-job&status=failed$"))
     expect(page.locator("#task-list .task-row")).to_have_count(1)
 
+    # The job filter.
+    page.locator("#clear").click()
+    expect(page).to_have_url(re.compile(r"/activity/?$"))
+    pick(page, "filter-job", f"#{ids['second']} Data Engineer")
+    expect(page).to_have_url(re.compile(rf"/activity/?\?job={ids['second']}$"))
+    expect(page.locator("#task-list .task-row")).to_have_count(1)
+    assert rows(page) == [f"all-task-{ids['eval_done']}"]
+
     # Retry all failed: every kind, failed only. Both failures go back to the queue; the list (failed
     # only) empties by itself, and the live list above shows them queued.
     page.locator("#clear").click()
