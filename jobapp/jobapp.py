@@ -9,7 +9,7 @@ from jobapp.admin import MODELS, VIEWS, build_admin
 from jobapp.api import api, api_lifespan
 from jobapp.auth import guard, load_auth_config
 from jobapp.lifespan import engine_lifespan
-from jobapp.pages import activity, discover, job, pipeline, settings  # noqa: F401 - registers the routes
+from jobapp.pages import activity, discover, interview, job, pipeline, settings, task  # noqa: F401 - registers the routes
 from jobapp.shutdown import install_stop_handling
 
 
@@ -23,6 +23,11 @@ def protect(backend: ASGIApp) -> ASGIApp:
 # Applied in order: the API mounts Reflex inside it, then the guard wraps both.
 app = rx.App(
     api_transformer=[api, protect],
+    # The app's icon (assets/): the .ico for every browser, the SVG where it is understood.
+    head_components=[
+        rx.el.link(rel="icon", href="/favicon.ico", sizes="any"),
+        rx.el.link(rel="icon", href="/logo.svg", type="image/svg+xml"),
+    ],
     admin_dash=rx.AdminDash(models=MODELS, view_overrides=VIEWS, admin=build_admin()),
 )
 app.register_lifespan_task(engine_lifespan)

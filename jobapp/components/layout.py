@@ -6,7 +6,13 @@ import reflex as rx
 
 from jobapp.components.account import account_menu
 
-NAV = (("Pipeline", "/"), ("Discover", "/discover"), ("Activity", "/activity"), ("Settings", "/settings"))
+NAV = (
+    ("Pipeline", "/"),
+    ("Discover", "/discover"),
+    ("Interview", "/interview"),
+    ("Activity", "/activity"),
+    ("Settings", "/settings"),
+)
 
 
 def indicator_pill(text: rx.Var[str]) -> rx.Component:
@@ -24,7 +30,13 @@ def indicator_pill(text: rx.Var[str]) -> rx.Component:
 
 def navbar(indicator: rx.Var[str]) -> rx.Component:
     return rx.hstack(
-        rx.heading("jobapp", size="5"),
+        rx.link(
+            rx.hstack(rx.image(src="/logo.svg", alt="", width="28px", height="28px"), rx.heading("jobapp", size="5")),
+            href="/",
+            underline="none",
+            color="inherit",
+            id="logo",
+        ),
         rx.hstack(*(rx.link(label, href=href) for label, href in NAV), spacing="4"),
         rx.spacer(),
         indicator_pill(indicator),

@@ -19,13 +19,23 @@ def usage_text(task: rx.Var) -> rx.Component:
     )
 
 
-def task_row(task: rx.Var, on_cancel: Callable, on_retry: Callable, *, show_job: bool = False) -> rx.Component:
+def task_row(
+    task: rx.Var, on_cancel: Callable, on_retry: Callable, *, show_job: bool = False, id_prefix: str = ""
+) -> rx.Component:
+    """One task; `id_prefix` keeps element ids unique when one page lists a task twice."""
     status = task["status"].to(str)
     task_id = task["id"].to(int)
     active = (status == "queued") | (status == "running")
     job_deleted = task["job_deleted"].to(bool)
     return rx.hstack(
-        rx.text("#" + task_id.to_string(), size="2", color_scheme="gray", width="3.5em"),
+        rx.link(  # the task's history page
+            "#" + task_id.to_string(),
+            href="/tasks/" + task_id.to_string(),
+            size="2",
+            color_scheme="gray",
+            width="3.5em",
+            class_name="task-link",
+        ),
         rx.text(task["kind"].to(str), size="2", weight="medium", width="12em"),
         *(
             [
@@ -63,15 +73,20 @@ def task_row(task: rx.Var, on_cancel: Callable, on_retry: Callable, *, show_job:
         align="center",
         width="100%",
         spacing="3",
-        id="task-" + task_id.to_string(),
+        id=id_prefix + "task-" + task_id.to_string(),
         class_name="task-row",
         custom_attrs={"data-status": status, "data-progress": task["progress"].to_string()},
     )
 
 
-def task_list(tasks: rx.Var, on_cancel: Callable, on_retry: Callable, *, empty: str, show_job: bool = False):
+def task_list(
+    tasks: rx.Var, on_cancel: Callable, on_retry: Callable, *, empty: str, show_job: bool = False, id_prefix: str = ""
+):
     return rx.cond(
         tasks.length() > 0,  # type: ignore[attr-defined]
-        rx.vstack(rx.foreach(tasks, lambda t: task_row(t, on_cancel, on_retry, show_job=show_job)), width="100%"),
+        rx.vstack(
+            rx.foreach(tasks, lambda t: task_row(t, on_cancel, on_retry, show_job=show_job, id_prefix=id_prefix)),
+            width="100%",
+        ),
         rx.text(empty, size="2", color_scheme="gray"),
     )

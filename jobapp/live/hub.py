@@ -37,6 +37,7 @@ class Pending:
     """What changed since a follower last looked."""
 
     board: bool = False  # a task changed: the indicator and the task lists may differ
+    tasks: bool = False  # a task's row changed (not only its unwritten progress): lists read from the DB may differ
     job_rows: set[int] = field(default_factory=set)  # jobs whose row may differ
     deleted: set[int] = field(default_factory=set)  # jobs that are gone
     job_tasks: dict[int, TaskSummary] = field(default_factory=dict)  # the followed job's tasks that changed
@@ -58,6 +59,7 @@ class Follower:
         pending = self.pending
         if change.task is not None or change.tick:
             pending.board = True
+        pending.tasks |= change.task is not None
         if change.job_id is not None and change.job_row:
             (pending.deleted if change.deleted else pending.job_rows).add(change.job_id)
         if self.job_id is not None and change.job_id == self.job_id:

@@ -1,13 +1,89 @@
-"""/activity — everything queued, running and recently finished, with cancel and retry."""
+"""/activity — everything queued and running and what finished last (the live picture), then every task
+filtered by kind, status and job, a page at a time, with cancel, retry and "Retry all failed". The filter
+lives in the URL, so a reload and the back button keep it."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from jobapp.components.tasks import task_list
+from jobapp.live.activity import kind_choices, status_choices
 from jobapp.pages._page import page
+from jobapp.state.activity import ActivityView
 from jobapp.state.board import Board
 from jobapp.state.task_actions import TaskActions
+
+
+def choice(pair) -> rx.Component:
+    """A select item from a [value, label] pair."""
+    return rx.select.item(pair[1], value=pair[0])
+
+
+def choice_select(value: rx.Var, items: list[rx.Component], on_change, select_id: str) -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(id=select_id),
+        rx.select.content(*items),
+        value=value,
+        on_change=on_change,
+        size="1",
+    )
+
+
+def filters() -> rx.Component:
+    return rx.hstack(
+        choice_select(ActivityView.kind, [choice(c) for c in kind_choices()], ActivityView.filter_kind, "filter-kind"),
+        choice_select(
+            ActivityView.status, [choice(c) for c in status_choices()], ActivityView.filter_status, "filter-status"
+        ),
+        choice_select(
+            ActivityView.job, [rx.foreach(ActivityView.job_choices, choice)], ActivityView.filter_job, "filter-job"
+        ),
+        rx.cond(
+            ActivityView.filtered,
+            rx.button("Clear filters", size="1", variant="ghost", on_click=ActivityView.clear_filters, id="clear"),
+        ),
+        rx.spacer(),
+        rx.button(
+            "Retry all failed",
+            size="1",
+            variant="soft",
+            on_click=TaskActions.retry_failed,
+            disabled=(ActivityView.status != "all") & (ActivityView.status != "failed"),
+            id="retry-all-failed",
+        ),
+        align="center",
+        width="100%",
+        spacing="3",
+        wrap="wrap",
+    )
+
+
+def pager() -> rx.Component:
+    return rx.hstack(
+        rx.button(
+            "Newer",
+            size="1",
+            variant="soft",
+            disabled=ActivityView.page <= 1,
+            on_click=ActivityView.go_to_page(ActivityView.page - 1),
+            id="page-newer",
+        ),
+        rx.text(
+            "Page " + ActivityView.page.to_string() + " of " + ActivityView.pages.to_string(),
+            size="2",
+            id="page-of",
+        ),
+        rx.button(
+            "Older",
+            size="1",
+            variant="soft",
+            disabled=ActivityView.page >= ActivityView.pages,
+            on_click=ActivityView.go_to_page(ActivityView.page + 1),
+            id="page-older",
+        ),
+        align="center",
+        spacing="3",
+    )
 
 
 @page("/activity", "Activity")
@@ -35,6 +111,25 @@ def activity() -> rx.Component:
             id="recent-tasks",
             width="100%",
         ),
+        rx.heading("All tasks (" + ActivityView.total.to_string() + ")", size="3", id="task-list-heading"),
+        filters(),
+        rx.cond(
+            ActivityView.loaded,
+            rx.box(
+                task_list(
+                    ActivityView.tasks,
+                    TaskActions.cancel,
+                    TaskActions.retry,
+                    empty="No task matches this filter.",
+                    show_job=True,
+                    id_prefix="all-",
+                ),
+                id="task-list",
+                width="100%",
+            ),
+            rx.spinner(),
+        ),
+        rx.cond(ActivityView.pages > 1, pager()),
         spacing="5",
         padding_y="1.5em",
     )

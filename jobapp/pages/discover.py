@@ -235,11 +235,21 @@ def defaults_card() -> rx.Component:
     )
 
 
+def scan_ended(task_id: rx.Var[int]) -> rx.Var[bool]:
+    """The scan `task_id` names has ended (a notice about it is no longer shown)."""
+    status = DiscoverView.scan["status"].to(str)
+    ended = (status == "completed") | (status == "failed") | (status == "cancelled")
+    return (DiscoverView.scan["id"].to(int) == task_id) & ended
+
+
 @page("/discover", "Discover", on_load=[DiscoverState.load])
 def discover() -> rx.Component:
     return rx.vstack(
         rx.heading("Discover", size="5"),
-        rx.cond(DiscoverState.notice != "", rx.callout(DiscoverState.notice, id="discover-notice")),
+        rx.cond(
+            (DiscoverState.notice != "") & ~scan_ended(DiscoverState.notice_task),
+            rx.callout(DiscoverState.notice, id="discover-notice"),
+        ),
         scan_card(),
         boards_card(),
         defaults_card(),

@@ -273,8 +273,15 @@ def background_work() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Background work", size="4"),
-            rx.cond(JobPageState.notice != "", rx.text(JobPageState.notice, size="2", id="job-notice")),
-            rx.cond(TaskActions.notice != "", rx.text(TaskActions.notice, size="2", id="task-notice")),
+            # A notice about a task goes away once that task has ended (its row says how).
+            rx.cond(
+                (JobPageState.notice != "") & ~JobView.finished_ids.contains(JobPageState.notice_task),
+                rx.text(JobPageState.notice, size="2", id="job-notice"),
+            ),
+            rx.cond(
+                (TaskActions.notice != "") & ~JobView.finished_ids.contains(TaskActions.notice_task),
+                rx.text(TaskActions.notice, size="2", id="task-notice"),
+            ),
             rx.box(
                 task_list(JobView.tasks, TaskActions.cancel, TaskActions.retry, empty="No background work yet."),
                 id="job-tasks",

@@ -38,6 +38,8 @@ class DiscoverState(rx.State):
     every_hours: str = "off"
     # The answer to this tab's last click ("Scan queued", "Saved").
     notice: str = ""
+    # The scan that notice announced (0: none): the page hides the notice once that scan has ended.
+    notice_task: int = 0
 
     @rx.event
     def set_board_input(self, value: str):
@@ -78,6 +80,7 @@ class DiscoverState(rx.State):
         self.evaluate_new = prefs.evaluate
         self.every_hours = str(prefs.every_hours) if prefs.every_hours else "off"
         self.notice = self.form_error = ""
+        self.notice_task = 0
         self._clear_form()
 
     def _clear_form(self) -> None:
@@ -106,14 +109,14 @@ class DiscoverState(rx.State):
             return
         async with self:
             self._clear_form()
-            self.form_error, self.notice = "", notice
+            self.form_error, self.notice, self.notice_task = "", notice, 0
 
     @rx.event(background=True)
     async def edit_board(self, board_id: int):
         fields = await asyncio.to_thread(service.board, int(board_id))
         async with self:
             if fields is None:
-                self.notice = "That board is no longer followed."
+                self.notice, self.notice_task = "That board is no longer followed.", 0
                 return
             self.editing_id, self.editing_company = int(board_id), fields["company"]
             self.board_input, self.board_terms, self.board_locations = (
@@ -133,6 +136,7 @@ class DiscoverState(rx.State):
         removed = await asyncio.to_thread(service.unfollow, get_manager(), int(board_id))
         async with self:
             self.notice = "Unfollowed; the jobs it found stay in your pipeline." if removed else "Already unfollowed."
+            self.notice_task = 0
             if self.editing_id == int(board_id):
                 self._clear_form()
 
@@ -152,7 +156,7 @@ class DiscoverState(rx.State):
         else:
             notice = "Saved. The next scan uses these settings."
         async with self:
-            self.notice = notice
+            self.notice, self.notice_task = notice, 0
 
     @rx.event(background=True)
     async def discover(self):
@@ -160,4 +164,4 @@ class DiscoverState(rx.State):
         enqueued = await asyncio.to_thread(request_discovery, get_manager())
         verb = "Scan queued" if enqueued.created else "A scan is already queued or running"
         async with self:
-            self.notice = f"{verb} (task #{enqueued.task_id})."
+            self.notice, self.notice_task = f"{verb} (task #{enqueued.task_id}).", enqueued.task_id

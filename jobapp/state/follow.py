@@ -10,22 +10,28 @@ most `PUSHES_PER_SECOND`. The loop ends when the tab disconnects or its socket m
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import reflex as rx
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from jobapp import tracking
 from jobapp.discovery import view as discovery
-from jobapp.live import views
+from jobapp.live import activity, views
 from jobapp.live.hub import LiveHub, Pending
-from jobapp.live.rows import JOB_TASKS_LIMIT, job_detail, job_documents, pipeline_rows, task_row
+from jobapp.live.interview import interview_rows
+from jobapp.live.rows import JOB_TASKS_LIMIT, PIPELINE_LIMIT, job_detail, job_documents, pipeline_rows, task_row
 from jobapp.models import Job
 from jobapp.runtime import current_runner, get_hub
+from jobapp.state.activity import ActivityView
 from jobapp.state.discover_view import DiscoverView
+from jobapp.state.interview import InterviewView
 from jobapp.state.job_view import JobView, job_id_from_path
+from jobapp.state.task_view import TaskView, task_id_from_path
 from jobapp.tasks import TaskSummary
+from jobapp.work import research
 
 PUSHES_PER_SECOND = 10
 # How long an idle loop sleeps before checking that its tab is still connected to this worker.
@@ -36,20 +42,26 @@ Fields = dict[type[rx.State], dict[str, Any]]
 
 @dataclass(frozen=True)
 class Page:
-    name: str  # "pipeline", "activity", "job", "discover" or "other"
+    name: str  # "pipeline", "activity", "job", "task", "discover" or "other"
     job_id: int | None = None
+    task_id: int | None = None
+    query: activity.ActivityQuery = field(default_factory=activity.ActivityQuery)  # the activity page's filter
 
     @classmethod
-    def of(cls, path: str) -> Page:
+    def of(cls, path: str, params: Mapping[str, str] | None = None) -> Page:
         path = "/" + path.strip("/")
         if path == "/":
             return cls("pipeline")
         if path == "/activity":
-            return cls("activity")
+            return cls("activity", query=activity.ActivityQuery.parse(params or {}))
         if path == "/discover":
             return cls("discover")
+        if path == "/interview":
+            return cls("interview")
         if job_id := job_id_from_path(path):
             return cls("job", job_id)
+        if task_id := task_id_from_path(path):
+            return cls("task", task_id=task_id)
         return cls("other")
 
 
@@ -70,6 +82,14 @@ class TabView:
         # The Discover page's rows, and the scan (id, status) they were read for.
         self.discovery: discovery.Discovery | None = None
         self.discovery_scan: tuple[int, str] | None = None
+        # The activity page's filtered tasks (read again when a task changes) and the job filter's choices.
+        self.listed: list[TaskSummary] = []
+        self.listed_total = 0
+        self.job_list: list[tuple[int, str]] = []
+        # The interview page's jobs with company research queued or running.
+        self.researching: set[int] = set()
+        # The task page's full row (JSON), None until read or when it does not exist.
+        self.task: dict[str, Any] | None = None
 
     async def changes(self, pending: Pending | None) -> Fields:
         """The page's fields whose fresh value differs from what was sent (everything when `pending` is None)."""
@@ -97,6 +117,12 @@ class TabView:
                 "recent": views.task_rows(picture, recent, titles),
             }
         fresh[self.board] = board_fields
+        if self.page.name == "activity" and (everything or pending.board or pending.job_rows or pending.deleted):  # type: ignore[union-attr]
+            fresh[ActivityView] = await self._activity_fields(pending)
+        elif self.page.name == "task" and (everything or pending.board):  # type: ignore[union-attr]
+            fresh[TaskView] = await self._task_fields(pending)
+        elif self.page.name == "interview" and (everything or pending.board or pending.job_rows or pending.deleted):  # type: ignore[union-attr]
+            fresh[InterviewView] = await self._interview_fields(pending)
         if self.page.name == "job":
             fresh[JobView] = await self._job_fields(pending)
         elif self.page.name == "discover" and (everything or pending.board or pending.boards):  # type: ignore[union-attr]
@@ -122,6 +148,70 @@ class TabView:
             "panel_summary": discovery.panel_summary(scan, rows),
             "schedule": discovery.schedule_text(data),
             "loaded": True,
+        }
+
+    async def _activity_fields(self, pending: Pending | None) -> dict[str, Any]:
+        """The filtered page of tasks: read from the database when a task changed (not on progress ticks,
+        which only refresh the running rows' progress from the live picture)."""
+        query = self.page.query
+        everything = pending is None or pending.everything
+        if everything or pending.tasks:  # type: ignore[union-attr]
+            offset = (query.page - 1) * activity.PAGE_SIZE
+            self.listed, self.listed_total = await asyncio.to_thread(
+                self.hub.manager.listing, query.task_filter(), offset=offset, limit=activity.PAGE_SIZE
+            )
+        if everything or pending.job_rows or pending.deleted:  # type: ignore[union-attr]
+            self.job_list = await asyncio.to_thread(self._read, _job_list)
+        picture = self.hub.picture
+        titles = await self.hub.titles_for(views.job_ids(self.listed))
+        return {
+            "tasks": views.task_rows(picture, self.listed, titles),
+            "total": self.listed_total,
+            "page": query.page,
+            "pages": activity.pages(self.listed_total),
+            "kind": query.kind,
+            "status": query.status,
+            "job": query.job,
+            "filtered": query.active,
+            "job_choices": activity.job_choices(self.job_list, query),
+            "loaded": True,
+        }
+
+    async def _interview_fields(self, pending: Pending | None) -> dict[str, Any]:
+        """Jobs in Interview: read again when a job changed (a brief written, a status moved) or when the
+        set of jobs being researched changed."""
+        researching = {
+            t.job_id for t in self.hub.picture.active.values() if t.kind == research.NAME and t.job_id is not None
+        }
+        if (
+            pending is None
+            or pending.everything
+            or pending.job_rows
+            or pending.deleted
+            or researching != self.researching
+        ):
+            self.researching = researching
+            rows = await asyncio.to_thread(self._read, lambda s: interview_rows(s, researching))
+            return {"jobs": rows, "loaded": True}
+        return {}
+
+    async def _task_fields(self, pending: Pending | None) -> dict[str, Any]:
+        """A task's history page: its row read again when any task changed, its progress from the picture."""
+        task_id = self.page.task_id
+        assert task_id is not None
+        if pending is None or pending.everything or pending.tasks or self.task is None:
+            self.task = await asyncio.to_thread(self.hub.manager.task, task_id)
+        if self.task is None:
+            return {"missing": True, "loaded": True}
+        summary = TaskSummary.from_json(self.task)
+        titles = await self.hub.titles_for(views.job_ids([summary]))
+        row = task_row(summary, self.hub.picture.progress_of(summary), titles.get(summary.job_id or 0, ""))
+        row |= {"worker": self.task.get("worker_id") or "", "attempts": f"{summary.attempt} of {summary.max_attempts}"}
+        return {
+            "task": row,
+            "history": activity.history(self.task),
+            "loaded": True,
+            "missing": False,
         }
 
     async def _job_fields(self, pending: Pending | None) -> dict[str, Any]:
@@ -157,6 +247,7 @@ class TabView:
             "documents": self.documents,
             "tasks": [task_row(t, picture.progress_of(t)) for t in tasks],
             "active_kinds": sorted({t.kind for t in live}),
+            "finished_ids": [t.id for t in tasks if t.finished],
             # Text of a running task, until its document replaces it.
             "streams": {
                 str(t.id): ("… " if stream.joined_late else "") + stream.text
@@ -186,6 +277,12 @@ class TabView:
 
 
 _UNSENT = object()
+
+
+def _job_list(s: Session) -> list[tuple[int, str]]:
+    """The jobs the activity page's job filter offers, newest first."""
+    rows = s.exec(select(Job.id, Job.title, Job.url).order_by(col(Job.id).desc()).limit(PIPELINE_LIMIT)).all()
+    return [(job_id, title or url or "(untitled)") for job_id, title, url in rows if job_id is not None]
 
 
 def _read_job(s: Session, job_id: int, *, with_documents: bool) -> tuple[dict[str, Any], dict[str, Any], Any] | None:
@@ -223,7 +320,7 @@ async def follow_tab(board: Any, board_cls: type[rx.State]) -> None:
     """The loop of `Board.follow`: `board` is the background event's state proxy."""
     hub = get_hub()
     await hub.ready.wait()
-    page = Page.of(board.router.url.path)
+    page = Page.of(board.router.url.path, board.router.url.query_parameters)
     token = board.router.session.client_token
     loop = asyncio.get_running_loop()
     view = TabView(page, hub, board_cls)
@@ -255,6 +352,7 @@ async def follow_tab(board: Any, board_cls: type[rx.State]) -> None:
 def _merged(first: Pending, second: Pending) -> Pending:
     return Pending(
         board=first.board or second.board,
+        tasks=first.tasks or second.tasks,
         job_rows=first.job_rows | second.job_rows,
         deleted=first.deleted | second.deleted,
         job_tasks={**first.job_tasks, **second.job_tasks},

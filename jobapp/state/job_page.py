@@ -31,6 +31,8 @@ class JobPageState(rx.State):
     site_url: str = ""
     # The answer to this tab's last click ("Queued", "Already queued").
     notice: str = ""
+    # The task that notice announced (0: none): the page hides the notice once that task has ended.
+    notice_task: int = 0
 
     @rx.event
     def set_tone(self, value: str):
@@ -54,15 +56,16 @@ class JobPageState(rx.State):
 
     async def _request(self, what: str, request: Callable[..., Enqueued], **options: Any) -> None:
         job_id = job_id_from_path(self.router.url.path)
+        task_id = 0
         try:
             enqueued = await asyncio.to_thread(request, get_manager(), job_id, **options)
         except JobGone:
             notice = "This job was deleted."
         else:
             verb = "Queued" if enqueued.created else "Already queued"
-            notice = f"{verb}: {what} (task #{enqueued.task_id})."
+            notice, task_id = f"{verb}: {what} (task #{enqueued.task_id}).", enqueued.task_id
         async with self:
-            self.notice = notice
+            self.notice, self.notice_task = notice, task_id
 
     @rx.event(background=True)
     async def evaluate(self):
@@ -86,7 +89,7 @@ class JobPageState(rx.State):
                 site = validate_url(site)
             except ValueError as error:
                 async with self:
-                    self.notice = str(error)
+                    self.notice, self.notice_task = str(error), 0
                 return
         await self._request("company research", request_research, site_url=site)
 

@@ -30,6 +30,8 @@ class JobView(rx.State):
     streams: dict[str, str] = {}
     # Kinds with a queued or running task: their buttons say "already queued".
     active_kinds: list[str] = []
+    # This job's tasks that have ended: a notice about one of them is no longer shown.
+    finished_ids: list[int] = []
     # The id of the job these fields describe (0: none yet).
     job_id: int = 0
     # True once the view holds the job; False while loading.

@@ -7,7 +7,7 @@ from jobapp.tasks.context import Handler, Outcome, TaskContext
 from jobapp.tasks.errors import AlreadyEnqueued, JobGone, PermanentError, TransientError
 from jobapp.tasks.events import EventBus, ProgressTick, TaskChanged, TextStreamed
 from jobapp.tasks.limits import Limits
-from jobapp.tasks.manager import ClaimedTask, Enqueued, NewTask, TaskManager
+from jobapp.tasks.manager import ClaimedTask, Enqueued, NewTask, RetriedMany, TaskFilter, TaskManager
 from jobapp.tasks.runner import Runner, RunnerConfig
 from jobapp.tasks.summary import TaskSummary
 
@@ -23,10 +23,12 @@ __all__ = [
     "Outcome",
     "PermanentError",
     "ProgressTick",
+    "RetriedMany",
     "Runner",
     "RunnerConfig",
     "TaskChanged",
     "TaskContext",
+    "TaskFilter",
     "TaskManager",
     "TaskSummary",
     "TextStreamed",

@@ -1,8 +1,8 @@
 """Every task-lifecycle verb, and the only code that writes task rows.
 
 Verbs: enqueue, claim, heartbeat, save_progress, complete_many, fail, mark_cancelled, cancel, retry,
-delete_job, requeue, rescue, prune. Each transition is guarded (`WHERE status = … AND worker_id = …`); a guard
-that matches no row means the caller lost the task (cancelled, rescued elsewhere) and must stop. The columns
+retry_failed, delete_job, requeue, rescue, prune. Each transition is guarded (`WHERE status = … AND worker_id = …`);
+a guard that matches no row means the caller lost the task (cancelled, rescued elsewhere) and must stop. The columns
 a transition into each status sets are defined once (`_landing`), and every statement is built once, at
 import, and only bound and executed per call.
 
@@ -113,6 +113,39 @@ class ProgressWrite:
     progress: int
     label: str
     stages: Sequence[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """Which tasks a list shows (the activity page) or "Retry all failed" touches; None means any.
+
+    `job_id` 0 means tasks without a job: board scans, and tasks whose job was deleted.
+    """
+
+    kind: str | None = None
+    status: str | None = None
+    job_id: int | None = None
+
+    def conditions(self) -> list[Any]:
+        found: list[Any] = []
+        if self.kind:
+            found.append(T.kind == self.kind)
+        if self.status:
+            found.append(T.status == self.status)
+        if self.job_id == 0:
+            found.append(T.job_id.is_(None))
+        elif self.job_id is not None:
+            found.append(T.job_id == self.job_id)
+        return found
+
+
+@dataclass(frozen=True)
+class RetriedMany:
+    """What `retry_failed` did, task by task."""
+
+    retried: list[int] = field(default_factory=list)  # queued again
+    # Skipped: another active task already holds their dedupe key (it does the same work).
+    already_queued: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -549,6 +582,33 @@ class TaskManager:
             return None
         return self._emit([row])[0]
 
+    def retry_failed(self, where: TaskFilter, *, limit: int = 500) -> RetriedMany:
+        """`retry` every failed task matching `where` (tasks of deleted jobs excepted), newest first.
+
+        Each goes through `retry`, so dedupe holds: of two failed tasks with one key, the newer is queued
+        and the older is reported as already queued. A filter on another status matches nothing.
+        """
+        report = RetriedMany()
+        if where.status not in (None, "", FAILED):
+            return report
+        query = (
+            select(T.id)
+            .where(*TaskFilter(where.kind, FAILED, where.job_id).conditions(), T.job_deleted.is_(False))
+            .order_by(T.id.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            ids = list(conn.execute(query).scalars())
+        for task_id in ids:
+            try:
+                if self.retry(task_id) is not None:
+                    report.retried.append(task_id)
+            except AlreadyEnqueued:
+                report.already_queued.append(task_id)
+            except JobGone:
+                continue  # its job was deleted meanwhile
+        return report
+
     def delete_job(self, job_id: int) -> bool:
         """Delete a job and cancel its active tasks, in one transaction. False: no such job.
 
@@ -657,6 +717,15 @@ class TaskManager:
         with self.engine.connect() as conn:
             return [TaskSummary.from_row(r) for r in conn.execute(query)]
 
+    def listing(self, where: TaskFilter, *, offset: int = 0, limit: int = 50) -> tuple[list[TaskSummary], int]:
+        """One page of the tasks matching `where`, newest first, and how many match in all."""
+        conditions = where.conditions()
+        query = select(*SUMMARY_COLUMNS).where(*conditions).order_by(T.id.desc()).offset(offset).limit(limit)
+        count = select(func.count()).select_from(TASK_TABLE).where(*conditions)
+        with self.engine.connect() as conn:
+            rows = [TaskSummary.from_row(r) for r in conn.execute(query)]
+            return rows, int(conn.execute(count).scalar_one())
+
     def running_counts(self) -> dict[str, int]:
         """Running tasks per kind, across every worker."""
         with self.engine.connect() as conn:
@@ -670,5 +739,7 @@ __all__ = [
     "HeartbeatResult",
     "NewTask",
     "ProgressWrite",
+    "RetriedMany",
+    "TaskFilter",
     "TaskManager",
 ]
