@@ -89,7 +89,7 @@ def test_retry_a_failed_task_from_the_admin_and_watch_it_run_again(site, backend
     expect(rows.first).to_have_attribute("data-sa-pk", str(failed))
     rows.first.locator("a[data-sa-name='retry']").click()
     admin.click("#actionSubmit")
-    expect(admin.get_by_text(f"Task #{failed} queued again.")).to_be_visible()
+    expect(admin.get_by_text(f"Task #{failed} queued again.")).to_be_visible(timeout=15_000)
 
     # The app tab was not reloaded: the engine's events brought the re-run to it.
     expect(app.locator(".task-row[data-status='failed']")).to_have_count(0, timeout=20_000)
@@ -119,7 +119,7 @@ def test_the_api_and_the_admin_sit_beside_reflex_on_the_backend(site, backend):
     answer = httpx.get(f"{base}/api/kinds", headers={"Origin": site["url"]} | auth)
     assert answer.headers["access-control-allow-origin"] in ("*", site["url"])
     assert httpx.get(f"{base}/admin/login").status_code == 200
-    assert httpx.get(f"{base}/api/nope").json()["error"].startswith("no API route")
+    assert httpx.get(f"{base}/api/nope", headers=auth).json()["error"].startswith("no API route")
     backend.stop()
     logged = "\n".join(log.read_text() for log in backend.logs)
     assert TOKEN not in logged
