@@ -9,6 +9,7 @@ looked up when the task runs (`provider_for_task`).
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
 from sqlmodel import Session
@@ -133,3 +134,41 @@ def engine_limits(s: Session) -> Limits:
 def save_engine_limits(s: Session, limits: Limits) -> None:
     save_limits(s.connection(), limits)
     s.commit()
+
+
+# The limits form of the Settings page: each number's field, what people call it, and its type.
+LIMIT_FIELDS: dict[str, tuple[str, type]] = {
+    "concurrency": ("Tasks at once (whole deployment)", int),
+    "max_attempts": ("Tries per task on temporary errors", int),
+    "max_crashes": ("Lost workers a task survives", int),
+    "keep_finished_days": ("Keep finished tasks (days)", float),
+    "keep_failed_days": ("Keep failed tasks (days)", float),
+    "keep_finished_max": ("Keep at most this many finished tasks", int),
+}
+
+
+def limits_from_form(form: dict[str, str], kind_caps: dict[str, str], current: Limits) -> Limits:
+    """The limits a person typed into Settings, checked; a blank per-kind cap means "no cap of its own".
+
+    Raises ValueError with a sentence that names the field, for the form to show.
+    """
+    changes: dict[str, Any] = {}
+    for name, (label, kind) in LIMIT_FIELDS.items():
+        text = form.get(name, "").strip()
+        try:
+            changes[name] = value = kind(text)
+            if not math.isfinite(value):
+                raise ValueError(text)
+        except ValueError:
+            noun = "a whole number" if kind is int else "a number"
+            raise ValueError(f"{label}: {text or 'blank'} is not {noun}") from None
+    caps: dict[str, int] = {}
+    for task_kind, text in kind_caps.items():
+        if not text.strip():
+            continue
+        try:
+            caps[task_kind] = int(text)
+        except ValueError:
+            raise ValueError(f"the cap of {task_kind}: {text.strip()} is not a whole number") from None
+    changes["kind_limits"] = caps
+    return current.with_changes(changes)

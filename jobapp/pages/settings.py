@@ -1,10 +1,11 @@
-"""/settings — the profile every draft is built from, the model provider, and research."""
+"""/settings — the profile every draft is built from, the model provider, research, and the engine's limits."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from jobapp.pages._page import page
+from jobapp.preferences import LIMIT_FIELDS
 from jobapp.state.settings import PROVIDER_KINDS, SettingsState
 
 UPLOAD_ID = "resume-upload"
@@ -109,16 +110,66 @@ def provider() -> rx.Component:
     )
 
 
-def research_and_engine() -> rx.Component:
+def research() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading("Research and background work", size="4"),
+            rx.heading("Research", size="4"),
             rx.checkbox(
                 "Company research may read the company's website (fetched safely; never private addresses)",
                 checked=SettingsState.research_fetch_sites,
                 on_change=SettingsState.set_research_fetch_sites,
             ),
-            rx.text(SettingsState.engine_limits, size="2", color_scheme="gray"),
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def limit_input(name: str, label: str) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="2"),
+        rx.input(
+            value=SettingsState.limits[name],
+            on_change=lambda value: SettingsState.set_limit(name, value),
+            id=f"limit-{name}",
+            width="8em",
+        ),
+        spacing="1",
+    )
+
+
+def kind_cap_input(row: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.text(row["label"], size="2"),
+        rx.input(
+            value=row["cap"],
+            placeholder="no own cap",
+            on_change=lambda value: SettingsState.set_kind_cap(row["kind"], value),
+            id="cap-" + row["kind"].to(str),
+            width="8em",
+        ),
+        spacing="1",
+    )
+
+
+def background_work() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Background work", size="4"),
+            rx.text(
+                "Caps count the tasks running on every worker of the deployment. Changes apply at the next "
+                "claim, without a restart.",
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.hstack(*(limit_input(name, label) for name, (label, _) in LIMIT_FIELDS.items()), wrap="wrap"),
+            rx.text("At most this many at once, per kind:", size="2", weight="medium"),
+            rx.hstack(rx.foreach(SettingsState.kind_caps, kind_cap_input), wrap="wrap"),
+            rx.hstack(
+                rx.button("Save limits", on_click=SettingsState.save_limits, id="save-limits"),
+                rx.text(SettingsState.limits_message, size="2", id="limits-message"),
+                align="center",
+            ),
             width="100%",
         ),
         width="100%",
@@ -127,4 +178,4 @@ def research_and_engine() -> rx.Component:
 
 @page("/settings", "Settings", on_load=[SettingsState.load])
 def settings() -> rx.Component:
-    return rx.vstack(profile(), provider(), research_and_engine(), spacing="5", padding_y="1.5em")
+    return rx.vstack(profile(), provider(), research(), background_work(), spacing="5", padding_y="1.5em")

@@ -11,17 +11,45 @@ from jobapp.db import reader, session
 from jobapp.documents import import_resume
 from jobapp.llm.config import KINDS
 from jobapp.models import Profile, utcnow
-from jobapp.preferences import llm_config, research_may_fetch_sites, save_llm_config, save_research
-from jobapp.settings import load_settings
+from jobapp.preferences import (
+    LIMIT_FIELDS,
+    engine_limits,
+    limits_from_form,
+    llm_config,
+    research_may_fetch_sites,
+    save_engine_limits,
+    save_llm_config,
+    save_research,
+)
+from jobapp.tasks.limits import Limits
+from jobapp.work.registry import KINDS as TASK_KINDS
 
 PROVIDER_KINDS = list(KINDS)
 
 
-def _load() -> tuple[Profile, dict[str, str], bool]:
+def _limits_form(limits: Limits) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """The limits as the form shows them: every number as text, one row per task kind (blank: no own cap)."""
+    numbers = {name: f"{getattr(limits, name):g}" for name in LIMIT_FIELDS}
+    caps = [
+        {"kind": name, "label": kind.label, "cap": str(limits.kind_limits.get(name, ""))}
+        for name, kind in TASK_KINDS.items()
+    ]
+    return numbers, caps
+
+
+def _save_limits(form: dict[str, str], kind_caps: dict[str, str]) -> Limits:
+    with session() as s:
+        limits = limits_from_form(form, kind_caps, engine_limits(s))
+        save_engine_limits(s, limits)
+        return limits
+
+
+def _load() -> tuple[Profile, dict[str, str], bool, Limits]:
     with reader() as s:
         profile = s.exec(select(Profile).order_by(col(Profile.id))).first() or Profile()
         config = llm_config(s)
         fetch_sites = research_may_fetch_sites(s)
+        limits = engine_limits(s)
     shown = {
         "kind": config.kind,
         "model": config.model,
@@ -29,7 +57,7 @@ def _load() -> tuple[Profile, dict[str, str], bool]:
         "timeout": f"{config.timeout_seconds:g}",
         "key": config.masked_key(),
     }
-    return profile, shown, fetch_sites
+    return profile, shown, fetch_sites, limits
 
 
 def _save_profile(name: str, resume: str) -> None:
@@ -68,16 +96,32 @@ class SettingsState(rx.State):
     provider_message: str = ""
     # Whether company research may read the company's website.
     research_fetch_sites: bool = True
+    # The engine's limits as typed (field name -> text), and each task kind's own cap ("" for none).
+    # Saved, they reach every worker at its next claim: no restart.
+    limits: dict[str, str] = {}
+    kind_caps: list[dict[str, str]] = []
+    limits_message: str = ""
 
-    @rx.var
-    def engine_limits(self) -> str:
-        """The task engine's caps and retention (set by environment variables, see the README)."""
-        settings = load_settings()
-        kinds = ", ".join(f"{k} ≤ {v}" for k, v in settings.kind_limits.items()) or "no per-kind caps"
-        return (
-            f"{settings.concurrency} tasks at once per server process ({kinds}); finished tasks kept "
-            f"{settings.keep_finished_days:g} days, failed ones {settings.keep_failed_days:g} days."
-        )
+    @rx.event
+    def set_limit(self, name: str, value: str):
+        self.limits = {**self.limits, name: value}
+        self.limits_message = ""
+
+    @rx.event
+    def set_kind_cap(self, kind: str, value: str):
+        self.kind_caps = [row | {"cap": value} if row["kind"] == kind else row for row in self.kind_caps]
+        self.limits_message = ""
+
+    @rx.event
+    async def save_limits(self):
+        caps = {row["kind"]: row["cap"] for row in self.kind_caps}
+        try:
+            limits = await asyncio.to_thread(_save_limits, dict(self.limits), caps)
+        except ValueError as error:
+            self.limits_message = f"Not saved: {error}."
+            return
+        self.limits, self.kind_caps = _limits_form(limits)
+        self.limits_message = "Saved. Every worker applies it at its next claim; running tasks are not stopped."
 
     @rx.event
     def set_name(self, value: str):
@@ -109,12 +153,13 @@ class SettingsState(rx.State):
 
     @rx.event
     async def load(self):
-        profile, provider, fetch_sites = await asyncio.to_thread(_load)
+        profile, provider, fetch_sites, limits = await asyncio.to_thread(_load)
         self.name, self.resume, self.profile_message = profile.name, profile.resume, ""
         self.provider_kind, self.provider_model = provider["kind"], provider["model"]
         self.provider_base_url, self.provider_timeout = provider["base_url"], provider["timeout"]
         self.provider_key, self.provider_key_masked, self.provider_message = "", provider["key"], ""
         self.research_fetch_sites = fetch_sites
+        (self.limits, self.kind_caps), self.limits_message = _limits_form(limits), ""
 
     @rx.event
     async def save_profile(self):
