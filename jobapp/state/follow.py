@@ -10,7 +10,8 @@ most `PUSHES_PER_SECOND`. The loop ends when the tab disconnects or its socket m
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import reflex as rx
@@ -19,11 +20,14 @@ from sqlmodel import Session
 from jobapp.discovery import view as discovery
 from jobapp.live import views
 from jobapp.live.hub import LiveHub, Pending
-from jobapp.live.rows import JOB_TASKS_LIMIT, job_detail, job_documents, pipeline_rows, task_row
+from jobapp.live.rows import JOB_TASKS_LIMIT, job_detail, job_documents, task_row
 from jobapp.models import Job
+from jobapp.pipeline.query import PipelineQuery
+from jobapp.pipeline.view import read_view
 from jobapp.runtime import current_runner, get_hub
 from jobapp.state.discover_view import DiscoverView
 from jobapp.state.job_view import JobView, job_id_from_path
+from jobapp.state.pipeline_view import PipelineView
 from jobapp.tasks import TaskSummary
 
 PUSHES_PER_SECOND = 10
@@ -37,12 +41,14 @@ Fields = dict[type[rx.State], dict[str, Any]]
 class Page:
     name: str  # "pipeline", "activity", "job", "discover" or "other"
     job_id: int | None = None
+    # The pipeline's search, filters, sort and page, from the URL's query (a new URL starts a new loop).
+    query: PipelineQuery = field(default_factory=PipelineQuery)
 
     @classmethod
-    def of(cls, path: str) -> Page:
+    def of(cls, path: str, params: Mapping[str, str] | None = None) -> Page:
         path = "/" + path.strip("/")
         if path == "/":
-            return cls("pipeline")
+            return cls("pipeline", query=PipelineQuery.from_params(dict(params or {})))
         if path == "/activity":
             return cls("activity")
         if path == "/discover":
@@ -64,6 +70,8 @@ class TabView:
         self.job_tasks: dict[int, TaskSummary] = {}
         self.job: dict[str, Any] | None = None
         self.documents: dict[str, list[dict[str, Any]]] = {}
+        # The jobs with work queued or running when the pipeline was last read (its "busy" filter depends on them).
+        self.busy_jobs: set[int] | None = None
         # The Discover page's rows, and the scan (id, status) they were read for.
         self.discovery: discovery.Discovery | None = None
         self.discovery_scan: tuple[int, str] | None = None
@@ -79,10 +87,11 @@ class TabView:
         if everything or pending.board:  # type: ignore[union-attr]
             board_fields["indicator"] = views.indicator(picture.active_sorted())
         if self.page.name == "pipeline":
-            if everything or pending.job_rows or pending.deleted:  # type: ignore[union-attr]
-                board_fields["jobs"] = await asyncio.to_thread(self._read, pipeline_rows)
             if everything or pending.board:  # type: ignore[union-attr]
                 board_fields["job_activity"] = views.job_activity(picture)
+            if self._pipeline_stale(pending):
+                query = self.page.query
+                fresh[PipelineView] = await asyncio.to_thread(self._read, lambda s: read_view(s, query))
         elif self.page.name == "activity" and (everything or pending.board or pending.job_rows):  # type: ignore[union-attr]
             active = picture.active_sorted()
             shown = active[: views.ACTIVE_SHOWN]
@@ -99,6 +108,17 @@ class TabView:
         elif self.page.name == "discover" and (everything or pending.board or pending.boards):  # type: ignore[union-attr]
             fresh[DiscoverView] = await self._discover_fields(everything or pending.boards)  # type: ignore[union-attr]
         return self._unsent(fresh)
+
+    def _pipeline_stale(self, pending: Pending | None) -> bool:
+        """The tab's pipeline page must be read again: at the start, after a reconciliation, when a job changed
+        (a person moved or edited one, a task wrote into one), or — with the "busy" filter on — when the set
+        of jobs with work queued or running changed. Never for progress alone."""
+        busy = {t.job_id for t in self.hub.picture.active.values() if t.job_id} if self.page.query.busy else None
+        busy_changed = busy != self.busy_jobs
+        self.busy_jobs = busy
+        if pending is None or pending.everything or pending.job_rows or pending.deleted:
+            return True
+        return busy_changed
 
     async def _discover_fields(self, reread: bool) -> dict[str, Any]:
         picture = self.hub.picture
@@ -215,7 +235,7 @@ async def follow_tab(board: Any, board_cls: type[rx.State]) -> None:
     """The loop of `Board.follow`: `board` is the background event's state proxy."""
     hub = get_hub()
     await hub.ready.wait()
-    page = Page.of(board.router.url.path)
+    page = Page.of(board.router.url.path, board.router.url.query_parameters)
     token = board.router.session.client_token
     loop = asyncio.get_running_loop()
     view = TabView(page, hub, board_cls)
