@@ -1,9 +1,9 @@
 """The pipeline's pictures, as chart-ready rows: the funnel (how many jobs reached each stage, and what share
 of the previous stage got there) and the fit-score distribution (10-point buckets).
 
-Two GROUP BY reads over the job table, whatever its size. Without a status history (not kept yet) a job's
-furthest stage is read from its status: a rejection came after an application, and a discarded job that
-was evaluated reached "Evaluated".
+Small reads whatever the table's size: counts per status from the status index, and the scores.
+Without a status history (not kept yet) a job's furthest stage is read from its status: a rejection came
+after an application, and a discarded job that was evaluated reached "Evaluated".
 """
 
 from __future__ import annotations
@@ -27,20 +27,29 @@ _FURTHEST = {
 }
 
 
-def furthest_stage(status: str, evaluated: bool) -> int:
-    """The index in STAGES of the furthest stage a job with this status reached."""
+def furthest_stage(status: str, evaluated: bool = False) -> int:
+    """The index in STAGES of the furthest stage a job with this status reached (for a discarded job,
+    whether it was evaluated tells)."""
     if status == JobStatus.DISCARDED:
         return 1 if evaluated else 0
-    return max(_FURTHEST.get(JobStatus(status), 0), 1 if evaluated else 0)
+    return _FURTHEST.get(JobStatus(status), 0)
 
 
 def funnel(session: Session) -> list[dict[str, Any]]:
-    """[{"stage", "count", "conversion"}]: conversion is the share of the previous stage ("" for the first)."""
-    evaluated = Job.fit_score.is_not(None)  # type: ignore[union-attr]
-    rows = session.execute(select(Job.status, evaluated, func.count()).group_by(Job.status, evaluated)).all()
+    """[{"stage", "count", "conversion", "label"}]: conversion is the share of the previous stage ("" first).
+
+    Counts per status come from the status index alone; only discarded jobs are read, to tell the evaluated."""
+    per_status = dict(session.execute(select(Job.status, func.count()).group_by(Job.status)).all())
+    evaluated_discards = session.execute(
+        select(func.count()).where(Job.status == JobStatus.DISCARDED, Job.fit_score.is_not(None))  # type: ignore[union-attr]
+    ).scalar_one()
+    discarded = per_status.pop(JobStatus.DISCARDED, 0)
+    groups = [(status, count, False) for status, count in per_status.items()]
+    groups += [(JobStatus.DISCARDED, evaluated_discards, True)]
+    groups += [(JobStatus.DISCARDED, discarded - evaluated_discards, False)]
     reached = [0] * len(STAGES)
-    for status, was_evaluated, count in rows:
-        for stage in range(furthest_stage(status, bool(was_evaluated)) + 1):
+    for status, count, evaluated in groups:
+        for stage in range(furthest_stage(status, evaluated) + 1):
             reached[stage] += count
     out = []
     for i, stage in enumerate(STAGES):

@@ -182,7 +182,9 @@ def ordering(sort: str) -> list[Any]:
         return [Job.fit_score.is_(None), Job.fit_score.desc(), Job.id.desc()]  # type: ignore[union-attr]
     if sort == "company":
         return [func.lower(Job.company), Job.id.desc()]  # type: ignore[union-attr]
-    return [Job.id.desc()]  # type: ignore[union-attr]
+    # Newest first: the (status, created_at) index gives a board column its first cards without a sort
+    # (SQLite's index ends with the rowid, so the id tie-break comes in order too).
+    return [Job.created_at.desc(), Job.id.desc()]  # type: ignore[attr-defined,union-attr]
 
 
 def row(values: Any) -> dict[str, Any]:
@@ -228,26 +230,51 @@ def read_list(session: Session, query: PipelineQuery) -> PipelinePage:
 
 
 def read_board(session: Session, query: PipelineQuery) -> PipelinePage:
-    """The board: one column per status (those of the status filter, else all), each with its first cards.
-
-    One query for all columns: each job is numbered within its status in the query's order (a window
-    function), and the first `column_limit` of each are kept, so a search scans the table once, not once
-    per column."""
-    dialect = session.get_bind().dialect.name
+    """The board: one column per status (those of the status filter, else all), each with its first cards."""
     counts = status_counts(session, query)
     shown = query.statuses or STATUSES
+    read = _columns_by_window if query.q else _columns_one_by_one
+    cards = read(session, query, [s for s in shown if counts[s]])
+    columns = [
+        {"status": s, "count": counts[s], "jobs": cards.get(s, []), "more": counts[s] > len(cards.get(s, []))}
+        for s in shown
+    ]
+    return PipelinePage(columns=columns, total=sum(counts[s] for s in shown), counts=counts)
+
+
+def _columns_one_by_one(session: Session, query: PipelineQuery, statuses: list[str]) -> dict[str, list[dict]]:
+    """A LIMIT query per column: each reads its first cards straight from the (status, created_at) index."""
+    dialect = session.get_bind().dialect.name
+    where = conditions(query, dialect, with_status=False)
+    cards = {}
+    for status in statuses:
+        stmt = (
+            select(*ROW_COLUMNS)
+            .where(Job.status == status, *where)
+            .order_by(*ordering(query.sort))
+            .limit(query.column_limit(status))
+        )
+        cards[status] = [row(r) for r in session.execute(stmt).all()]
+    return cards
+
+
+def _columns_by_window(session: Session, query: PipelineQuery, statuses: list[str]) -> dict[str, list[dict]]:
+    """One query for all columns, for a search: each job is numbered within its status in the query's order
+    (a window function) and the first of each are kept, so the posting texts are scanned once, not per column."""
+    if not statuses:
+        return {}
+    dialect = session.get_bind().dialect.name
     rank = func.row_number().over(partition_by=Job.status, order_by=ordering(query.sort)).label("rank")
-    inner = select(*ROW_COLUMNS, rank).where(*conditions(query, dialect)).subquery()
-    largest = max(query.column_limit(s) for s in shown)
+    inner = select(*ROW_COLUMNS, rank).where(Job.status.in_(statuses), *conditions(query, dialect)).subquery()  # type: ignore[attr-defined]
+    largest = max(query.column_limit(s) for s in statuses)
     stmt = select(*(inner.c[c.key] for c in ROW_COLUMNS)).where(inner.c.rank <= largest).order_by(inner.c.rank)
-    cards: dict[str, list[dict[str, Any]]] = {s: [] for s in shown}
+    cards: dict[str, list[dict]] = {s: [] for s in statuses}
     for values in session.execute(stmt).all():
         card = row(values)
-        column = cards.get(card["status"])
-        if column is not None and len(column) < query.column_limit(card["status"]):
+        column = cards[card["status"]]
+        if len(column) < query.column_limit(card["status"]):
             column.append(card)
-    columns = [{"status": s, "count": counts[s], "jobs": cards[s], "more": counts[s] > len(cards[s])} for s in shown]
-    return PipelinePage(columns=columns, total=sum(counts[s] for s in shown), counts=counts)
+    return cards
 
 
 def read_page(session: Session, query: PipelineQuery) -> PipelinePage:
