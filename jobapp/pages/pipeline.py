@@ -128,6 +128,9 @@ def filter_form() -> rx.Component:
         ),
         on_submit=PipelineActions.search,
         key=PipelineView.query_url,
+        id="filter-form",
+        # The query the form shows (tests and the benchmark wait for it before typing).
+        data_url=PipelineView.query_url,
     )
 
 
