@@ -220,11 +220,13 @@ def expected_pages(db_url: str) -> dict[str, Any]:
         rows = len(read_list(s, PipelineQuery()).rows)
         cards = sum(len(c["jobs"]) for c in read_board(s, PipelineQuery(view="board")).columns)
         totals = [read_list(s, PipelineQuery.from_params(params)).total for params in SEARCHES]
+        unsearched = [{k: v for k, v in params.items() if k != "q"} for params in SEARCHES]
+        before = [read_list(s, PipelineQuery.from_params(params)).total for params in unsearched]
     engine.dispose()
-    return {"rows": rows, "cards": cards, "search_totals": totals}
+    return {"rows": rows, "cards": cards, "search_totals": totals, "totals_before_search": before}
 
 
-def search_once(page, params: dict[str, str], total: int) -> float:
+def search_once(page, params: dict[str, str], total: int, before: int) -> float:
     """In an open list tab: set the filter (by URL, as the filter controls do), type the words and press
     Enter; seconds until the page line shows the matching total. Starts from a page without that total."""
     from urllib.parse import urlencode
@@ -232,9 +234,13 @@ def search_once(page, params: dict[str, str], total: int) -> float:
     status = {k: v for k, v in params.items() if k != "q"}
     path = "/" + ("?" + urlencode(status) if status else "")
     page.goto(page.url.split("?")[0].rstrip("/") + path)
-    # The filtered page has arrived (the form shows its query): typing before would be wiped by its arrival.
+    # The filtered page has arrived (the form shows its query, the page line its total): typing before the
+    # page is live would be lost.
     page.wait_for_function(
-        "(url) => document.querySelector('#filter-form')?.dataset.url === url", arg=path, timeout=WAIT_LIMIT_MS
+        """([url, before]) => document.querySelector('#filter-form')?.dataset.url === url
+            && (document.querySelector('#page-info')?.textContent || "").includes(" " + before + " jobs")""",
+        arg=[path, before],
+        timeout=WAIT_LIMIT_MS,
     )
     page.locator("#search").fill(params["q"])
     page.evaluate("() => { window.__t0 = performance.now(); }")
@@ -249,7 +255,7 @@ def search_once(page, params: dict[str, str], total: int) -> float:
     return page.evaluate("() => (performance.now() - window.__t0) / 1000")
 
 
-def search_runs(browser, site: str, runs: int, totals: list[int]) -> list[float]:
+def search_runs(browser, site: str, runs: int, totals: list[int], before: list[int]) -> list[float]:
     """`runs` rounds of every search in SEARCHES, in one tab that stays open (as a person filters)."""
     context = browser.new_context()
     context.set_default_timeout(WAIT_LIMIT_MS)
@@ -258,8 +264,8 @@ def search_runs(browser, site: str, runs: int, totals: list[int]) -> list[float]
     seconds = []
     try:
         for run in range(runs):
-            for params, total in zip(SEARCHES, totals, strict=True):
-                took = search_once(page, params, total)
+            for params, total, start in zip(SEARCHES, totals, before, strict=True):
+                took = search_once(page, params, total, start)
                 seconds.append(took)
                 log.info("run %d search %s → %d jobs in %.3f s", run + 1, params, total, took)
     finally:
@@ -325,7 +331,9 @@ def main() -> None:
                             result = load_once(browser, f"{site}{path}", selectors, counts)
                             results[name].append(result)
                             log.info("run %d %-8s %s", run + 1, name, {k: round(v, 3) for k, v in result.items()})
-                    searches = search_runs(browser, site, args.runs, expected["search_totals"])
+                    searches = search_runs(
+                        browser, site, args.runs, expected["search_totals"], expected["totals_before_search"]
+                    )
                 figures["cpu_during_loads"] = meter.stop()
                 if args.profile:
                     extra["profile"] = summarize(folded.read_text(), top=30) | {"folded_stacks": str(folded)}

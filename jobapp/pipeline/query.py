@@ -89,13 +89,6 @@ class PipelineQuery:
         """This query with other filters: back to the first page (the old page number means nothing now)."""
         return replace(self, page=0, **changes)
 
-    @property
-    def filtered(self) -> bool:
-        """Anything narrows the pipeline (the view, sort and paging do not)."""
-        return bool(
-            self.q or self.statuses or self.fit_min is not None or self.fit_max is not None or self.company or self.busy
-        )
-
     def column_limit(self, status: str) -> int:
         return self.more.get(status, COLUMN_SIZE)
 
