@@ -12,7 +12,6 @@ from jobapp.tasks import ProgressTick, TaskSummary
 from jobapp.work import KINDS
 
 JOB_TASKS_LIMIT = 12
-PIPELINE_LIMIT = 500
 
 
 def job_row(job: Job) -> dict[str, Any]:
@@ -103,11 +102,6 @@ def _cost(usage: dict[str, Any]) -> str:
     tokens = f"{approx}{usage.get('input_tokens', 0):,} in / {approx}{usage.get('output_tokens', 0):,} out tokens"
     price = "cost unknown" if usage.get("price") == "unknown price" else f"${usage.get('cost_usd', 0):.4f}"
     return f"{tokens} · {price}"
-
-
-def pipeline_rows(session: Session, limit: int = PIPELINE_LIMIT) -> list[dict[str, Any]]:
-    jobs = session.exec(select(Job).order_by(col(Job.id).desc()).limit(limit)).all()
-    return [job_row(job) for job in jobs]
 
 
 def job_documents(session: Session, job_id: int) -> dict[str, list[dict[str, Any]]]:

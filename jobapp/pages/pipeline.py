@@ -1,14 +1,20 @@
-"""/ — the pipeline: add a posting, see every job with its status and its background work apart."""
+"""/ — the pipeline: add a posting; see the jobs as a list or as a board with a column per status, each job's
+pipeline status apart from its background work; search, filter, sort and page them (all kept in the URL);
+act on one job by its menu or on many at once; and the funnel and fit pictures."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from jobapp.components.badges import fit_badge, job_status_badge, new_badge
-from jobapp.models import JobStatus
+from jobapp.components.badges import JOB_COLORS, fit_badge, job_status_badge, new_badge
 from jobapp.pages._page import page
+from jobapp.pipeline.query import SORTS, STATUSES
 from jobapp.state.board import Board
 from jobapp.state.pipeline import PipelineState
+from jobapp.state.pipeline_actions import PipelineActions
+from jobapp.state.pipeline_view import PipelineView
+
+# -- adding a job ---------------------------------------------------------------------------------
 
 
 def add_by_url() -> rx.Component:
@@ -61,9 +67,193 @@ def add_job_form() -> rx.Component:
     )
 
 
+def resume_banner() -> rx.Component:
+    """First run: no resume yet, so every evaluation would be poor."""
+    return rx.cond(
+        PipelineView.needs_resume,
+        rx.callout(
+            rx.hstack(
+                rx.text("Add your resume first: evaluations made without it are poor."),
+                rx.link("Open Settings", href="/settings", id="resume-banner-link"),
+                spacing="2",
+            ),
+            icon="info",
+            color_scheme="amber",
+            width="100%",
+            id="resume-banner",
+        ),
+    )
+
+
+# -- search, filters, sort, view --------------------------------------------------------------------
+
+
+def filter_form() -> rx.Component:
+    """Words, company and fit range: applied by Enter or "Apply". Uncontrolled fields keyed by the URL, so a
+    navigation (back, a link) shows that URL's values."""
+    query = PipelineView.query
+    return rx.form(
+        rx.hstack(
+            rx.input(
+                name="q",
+                default_value=query["q"],
+                placeholder="Search title, company, posting…",
+                id="search",
+                width="18em",
+            ),
+            rx.input(name="company", default_value=query["company"], placeholder="Company", id="filter-company"),
+            rx.input(
+                name="fit_min",
+                default_value=query["fit_min"],
+                placeholder="Fit ≥",
+                type="number",
+                min=0,
+                max=100,
+                id="fit-min",
+                width="6em",
+            ),
+            rx.input(
+                name="fit_max",
+                default_value=query["fit_max"],
+                placeholder="Fit ≤",
+                type="number",
+                min=0,
+                max=100,
+                id="fit-max",
+                width="6em",
+            ),
+            rx.button("Apply", type="submit", variant="soft", id="apply-filters"),
+            align="center",
+            wrap="wrap",
+        ),
+        on_submit=PipelineActions.search,
+        key=PipelineView.query_url,
+        id="filter-form",
+        # The query the form shows (tests and the benchmark wait for it before typing).
+        data_url=PipelineView.query_url,
+    )
+
+
+def query_bar() -> rx.Component:
+    query = PipelineView.query
+    return rx.vstack(
+        rx.hstack(
+            rx.segmented_control.root(
+                rx.segmented_control.item("List", value="list"),
+                rx.segmented_control.item("Board", value="board"),
+                value=query["view"],
+                on_change=PipelineActions.set_view,
+                id="view-switch",
+            ),
+            rx.select.root(
+                rx.select.trigger(placeholder="Status", id="filter-status"),
+                rx.select.content(
+                    rx.select.item("Every status", value="all"),
+                    *(rx.select.item(s, value=s) for s in STATUSES),
+                ),
+                value=query["status"],
+                on_change=PipelineActions.set_status_filter,
+            ),
+            rx.select.root(
+                rx.select.trigger(id="sort"),
+                rx.select.content(*(rx.select.item(label, value=key) for key, label in SORTS.items())),
+                value=query["sort"],
+                on_change=PipelineActions.set_sort,
+            ),
+            rx.checkbox(
+                "Work running",
+                checked=query["busy"] == "1",
+                on_change=PipelineActions.set_busy,
+                id="filter-busy",
+            ),
+            rx.button("Clear filters", variant="ghost", on_click=PipelineActions.clear_filters, id="clear-filters"),
+            align="center",
+            wrap="wrap",
+            spacing="4",
+        ),
+        filter_form(),
+        width="100%",
+    )
+
+
+# -- acting on jobs -------------------------------------------------------------------------------
+
+
+def move_menu(job: rx.Var) -> rx.Component:
+    """A job's menu: move it to another status."""
+    job_id = job["id"].to(int)
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.icon_button(rx.icon("ellipsis", size=14), variant="ghost", size="1", class_name="job-menu"),
+        ),
+        rx.menu.content(
+            *(
+                rx.menu.item(status, on_select=PipelineActions.move(job_id, status), class_name="move-to")
+                for status in STATUSES
+            ),
+        ),
+    )
+
+
+def select_box(job: rx.Var) -> rx.Component:
+    job_id = job["id"].to(int)
+    return rx.checkbox(
+        checked=PipelineActions.selected.contains(job_id),
+        on_change=lambda checked: PipelineActions.toggle(job_id, checked),
+        class_name="job-select",
+    )
+
+
+def bulk_bar() -> rx.Component:
+    """Shown once jobs are ticked: queue work for all of them, or move them, in one step."""
+    return rx.cond(
+        PipelineActions.selected.length() > 0,
+        rx.hstack(
+            rx.text(PipelineActions.selected.length().to_string() + " selected", weight="medium", id="selected-count"),
+            rx.button("Evaluate", on_click=PipelineActions.request_selected("evaluate"), id="bulk-evaluate"),
+            rx.button("Tailor CV", on_click=PipelineActions.request_selected("cv"), id="bulk-cv"),
+            rx.menu.root(
+                rx.menu.trigger(rx.button("Move to…", variant="soft", id="bulk-move")),
+                rx.menu.content(
+                    *(
+                        rx.menu.item(status, on_select=PipelineActions.move_selected(status), class_name="bulk-move-to")
+                        for status in STATUSES
+                    )
+                ),
+            ),
+            rx.button("Clear", variant="ghost", on_click=PipelineActions.clear_selection, id="bulk-clear"),
+            align="center",
+            padding="0.5em",
+            border="1px solid var(--accent-a6)",
+            border_radius="var(--radius-3)",
+            id="bulk-bar",
+        ),
+    )
+
+
+def notice() -> rx.Component:
+    return rx.cond(
+        PipelineActions.notice != "",
+        rx.callout(PipelineActions.notice, icon="check", size="1", id="pipeline-notice"),
+    )
+
+
+# -- the list ---------------------------------------------------------------------------------------
+
+
+def work_cell(key: rx.Var) -> rx.Component:
+    """The job's background work, apart from its status: "evaluation 40% · CV queued"."""
+    return rx.cond(
+        Board.job_activity.contains(key),
+        rx.hstack(rx.spinner(size="1"), rx.text(Board.job_activity[key], size="2"), align="center"),
+        rx.text("—", color_scheme="gray"),
+    )
+
+
 def job_row(job: rx.Var) -> rx.Component:
     key = job["id"].to_string()
     return rx.table.row(
+        rx.table.cell(select_box(job)),
         rx.table.cell(
             rx.hstack(
                 rx.link(job["title"].to(str), href="/jobs/" + key, class_name="job-link"),
@@ -72,47 +262,226 @@ def job_row(job: rx.Var) -> rx.Component:
             )
         ),
         rx.table.cell(job["company"].to(str)),
-        rx.table.cell(job_status_badge(job["status"].to(str))),
+        rx.table.cell(job_status_badge(job["status"].to(str)), class_name="job-status"),
         rx.table.cell(fit_badge(job["fit_score"])),
-        rx.table.cell(
-            rx.cond(
-                Board.job_activity.contains(key),
-                rx.hstack(rx.spinner(size="1"), rx.text(Board.job_activity[key], size="2"), align="center"),
-                rx.text("—", color_scheme="gray"),
-            ),
-            class_name="job-activity",
-        ),
+        rx.table.cell(work_cell(key), class_name="job-activity"),
+        rx.table.cell(move_menu(job)),
         id="job-row-" + key,
+        data_status=job["status"].to(str),
     )
 
 
-def jobs_table() -> rx.Component:
-    return rx.cond(
-        Board.jobs.length() > 0,
+def pager() -> rx.Component:
+    return rx.hstack(
+        rx.cond(
+            PipelineView.previous_url != "",
+            rx.link(rx.button("← Previous", variant="soft", size="1"), href=PipelineView.previous_url, id="prev-page"),
+        ),
+        rx.text(
+            "Page ",
+            (PipelineView.page + 1).to_string(),
+            " of ",
+            PipelineView.pages.to_string(),
+            " · ",
+            PipelineView.total.to_string(),
+            " jobs",
+            size="2",
+            color_scheme="gray",
+            id="page-info",
+        ),
+        rx.cond(
+            PipelineView.next_url != "",
+            rx.link(rx.button("Next →", variant="soft", size="1"), href=PipelineView.next_url, id="next-page"),
+        ),
+        align="center",
+    )
+
+
+def jobs_list() -> rx.Component:
+    return rx.vstack(
         rx.table.root(
             rx.table.header(
                 rx.table.row(
+                    rx.table.column_header_cell(
+                        rx.checkbox(on_change=PipelineActions.toggle_page, id="select-page"), width="2em"
+                    ),
                     rx.table.column_header_cell("Job"),
                     rx.table.column_header_cell("Company"),
                     rx.table.column_header_cell("Status"),
                     rx.table.column_header_cell("Fit"),
                     rx.table.column_header_cell("Background work"),
+                    rx.table.column_header_cell(""),
                 )
             ),
-            rx.table.body(rx.foreach(Board.jobs, job_row)),
+            rx.table.body(rx.foreach(PipelineView.rows, job_row)),
+            width="100%",
+            id="job-list",
+        ),
+        pager(),
+        width="100%",
+    )
+
+
+# -- the board ----------------------------------------------------------------------------------------
+
+
+def job_card(job: rx.Var) -> rx.Component:
+    key = job["id"].to_string()
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                select_box(job),
+                rx.link(job["title"].to(str), href="/jobs/" + key, class_name="job-link", size="2", weight="medium"),
+                rx.spacer(),
+                move_menu(job),
+                align="start",
+                width="100%",
+            ),
+            rx.hstack(
+                rx.text(job["company"].to(str), size="1", color_scheme="gray"),
+                fit_badge(job["fit_score"]),
+                new_badge(job["is_new"].to(bool)),
+                align="center",
+                wrap="wrap",
+            ),
+            # Status apart from the work: "Evaluated · evaluation 40%".
+            rx.text(
+                job["status"].to(str),
+                rx.cond(Board.job_activity.contains(key), " · " + Board.job_activity[key].to(str), ""),
+                size="1",
+                class_name="card-state",
+            ),
+            spacing="1",
             width="100%",
         ),
+        size="1",
+        width="100%",
+        id="job-card-" + key,
+        class_name="job-card",
+    )
+
+
+def board_column(column: rx.Var) -> rx.Component:
+    status = column["status"].to(str)
+    return rx.vstack(
+        rx.hstack(
+            rx.badge(status, color_scheme=rx.match(status, *JOB_COLORS.items(), "gray"), variant="soft"),
+            rx.text(column["count"].to_string(), size="1", color_scheme="gray", class_name="column-count"),
+            align="center",
+        ),
+        rx.foreach(column["jobs"].to(list[dict]), job_card),
+        rx.cond(
+            column["more"].to(bool),
+            rx.link("Show more", href=column["more_url"].to(str), size="1", class_name="show-more"),
+        ),
+        min_width="14em",
+        width="14em",
+        flex_shrink="0",
+        padding="0.5em",
+        background_color="var(--gray-a2)",
+        border_radius="var(--radius-3)",
+        class_name="board-column",
+        data_status=status,
+    )
+
+
+def jobs_board() -> rx.Component:
+    return rx.hstack(
+        rx.foreach(PipelineView.columns, board_column),
+        align="start",
+        overflow_x="auto",
+        width="100%",
+        padding_bottom="0.5em",
+        id="job-board",
+    )
+
+
+# -- pictures -------------------------------------------------------------------------------------------
+
+
+def funnel_chart() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Funnel", size="3"),
+            rx.recharts.funnel_chart(
+                rx.recharts.funnel(
+                    rx.recharts.label_list(data_key="label", position="right", fill="var(--gray-12)", stroke="none"),
+                    data=PipelineView.funnel,
+                    data_key="count",
+                    name_key="stage",
+                    is_animation_active=False,
+                ),
+                rx.recharts.graphing_tooltip(),
+                width="100%",
+                height=220,
+                margin={"right": 180},
+            ),
+            rx.hstack(
+                rx.foreach(
+                    PipelineView.funnel,
+                    lambda stage: rx.text(stage["label"].to(str), size="1", class_name="funnel-stage"),
+                ),
+                wrap="wrap",
+                spacing="3",
+            ),
+            width="100%",
+        ),
+        width="100%",
+        id="funnel",
+    )
+
+
+def fit_chart() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Fit scores", size="3"),
+            rx.recharts.bar_chart(
+                rx.recharts.bar(data_key="jobs", fill="var(--accent-9)", is_animation_active=False),
+                rx.recharts.x_axis(data_key="bucket", interval=0),
+                rx.recharts.y_axis(allow_decimals=False),
+                rx.recharts.graphing_tooltip(),
+                data=PipelineView.histogram,
+                width="100%",
+                height=220,
+            ),
+            width="100%",
+        ),
+        width="100%",
+        id="fit-histogram",
+    )
+
+
+def pictures() -> rx.Component:
+    return rx.grid(funnel_chart(), fit_chart(), columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%")
+
+
+# -- the page --------------------------------------------------------------------------------------------
+
+
+def jobs_section() -> rx.Component:
+    return rx.cond(
+        PipelineView.empty,
         rx.text("No jobs yet: paste a posting above.", color_scheme="gray"),
+        rx.cond(
+            (PipelineView.total == 0) & PipelineView.loaded,
+            rx.text("No jobs match these filters.", color_scheme="gray", id="no-match"),
+            rx.cond(PipelineView.query["view"] == "board", jobs_board(), jobs_list()),
+        ),
     )
 
 
 @page("/", "Pipeline")
 def pipeline() -> rx.Component:
     return rx.vstack(
+        resume_banner(),
         add_job_form(),
         rx.heading("Pipeline", size="5"),
-        rx.text(", ".join(s.value for s in JobStatus), size="1", color_scheme="gray"),
-        jobs_table(),
+        query_bar(),
+        notice(),
+        bulk_bar(),
+        jobs_section(),
+        pictures(),
         spacing="5",
         padding_y="1.5em",
+        width="100%",
     )

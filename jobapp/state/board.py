@@ -2,7 +2,7 @@
 
 Every page's `on_load` starts `Board.follow`, a background event that follows the live hub for as long as
 the tab stays on that page and connected to this worker (see `jobapp.state.follow`). It is the only writer
-of this state and of the job view, and takes the state's lock only to assign what changed.
+of this state and of the page views (job, pipeline, discover), and takes the state's lock only to assign what changed.
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ class Board(rx.State):
     active_total: int = 0
     # The most recently finished tasks, newest first.
     recent: list[dict[str, Any]] = []
-    # Pipeline rows, newest job first.
-    jobs: list[dict[str, Any]] = []
     # Job id (as text) → what is being built for it, e.g. "evaluation 40% · cover letter queued".
     job_activity: dict[str, str] = {}
     # The navigation indicator: "Building 3 items: evaluating #14 (+2 more)"; empty when idle.

@@ -22,18 +22,23 @@ from jobapp.discovery import view as discovery
 from jobapp.live import activity, views
 from jobapp.live.hub import LiveHub, Pending
 from jobapp.live.interview import interview_rows
-from jobapp.live.rows import JOB_TASKS_LIMIT, PIPELINE_LIMIT, job_detail, job_documents, pipeline_rows, task_row
+from jobapp.live.rows import JOB_TASKS_LIMIT, job_detail, job_documents, task_row
 from jobapp.models import Job
+from jobapp.pipeline.query import PipelineQuery
+from jobapp.pipeline.view import read_view
 from jobapp.runtime import current_runner, get_hub
 from jobapp.state.activity import ActivityView
 from jobapp.state.discover_view import DiscoverView
 from jobapp.state.interview import InterviewView
 from jobapp.state.job_view import JobView, job_id_from_path
+from jobapp.state.pipeline_view import PipelineView
 from jobapp.state.task_view import TaskView, task_id_from_path
 from jobapp.tasks import TaskSummary
 from jobapp.work import research
 
 PUSHES_PER_SECOND = 10
+# The activity page's job filter offers the newest this many jobs.
+JOBS_OFFERED = 500
 # How long an idle loop sleeps before checking that its tab is still connected to this worker.
 CHECK_SECONDS = 5.0
 
@@ -45,15 +50,18 @@ class Page:
     name: str  # "pipeline", "activity", "job", "task", "discover" or "other"
     job_id: int | None = None
     task_id: int | None = None
-    query: activity.ActivityQuery = field(default_factory=activity.ActivityQuery)  # the activity page's filter
+    # The pipeline's search, filters, sort and page, and the activity page's filter, from the URL's query
+    # (a new URL starts a new loop).
+    pipeline_query: PipelineQuery = field(default_factory=PipelineQuery)
+    activity_query: activity.ActivityQuery = field(default_factory=activity.ActivityQuery)
 
     @classmethod
     def of(cls, path: str, params: Mapping[str, str] | None = None) -> Page:
         path = "/" + path.strip("/")
         if path == "/":
-            return cls("pipeline")
+            return cls("pipeline", pipeline_query=PipelineQuery.from_params(dict(params or {})))
         if path == "/activity":
-            return cls("activity", query=activity.ActivityQuery.parse(params or {}))
+            return cls("activity", activity_query=activity.ActivityQuery.parse(params or {}))
         if path == "/discover":
             return cls("discover")
         if path == "/interview":
@@ -79,6 +87,8 @@ class TabView:
         # The Tracking card: {"tracking", "contacts", "history"} (jobapp.tracking).
         self.tracked: dict[str, Any] = {}
         self.documents: dict[str, list[dict[str, Any]]] = {}
+        # The jobs with work queued or running when the pipeline was last read (its "busy" filter depends on them).
+        self.busy_jobs: set[int] | None = None
         # The Discover page's rows, and the scan (id, status) they were read for.
         self.discovery: discovery.Discovery | None = None
         self.discovery_scan: tuple[int, str] | None = None
@@ -102,10 +112,11 @@ class TabView:
         if everything or pending.board:  # type: ignore[union-attr]
             board_fields["indicator"] = views.indicator(picture.active_sorted())
         if self.page.name == "pipeline":
-            if everything or pending.job_rows or pending.deleted:  # type: ignore[union-attr]
-                board_fields["jobs"] = await asyncio.to_thread(self._read, pipeline_rows)
             if everything or pending.board:  # type: ignore[union-attr]
                 board_fields["job_activity"] = views.job_activity(picture)
+            if self._pipeline_stale(pending):
+                query = self.page.pipeline_query
+                fresh[PipelineView] = await asyncio.to_thread(self._read, lambda s: read_view(s, query))
         elif self.page.name == "activity" and (everything or pending.board or pending.job_rows):  # type: ignore[union-attr]
             active = picture.active_sorted()
             shown = active[: views.ACTIVE_SHOWN]
@@ -128,6 +139,19 @@ class TabView:
         elif self.page.name == "discover" and (everything or pending.board or pending.boards):  # type: ignore[union-attr]
             fresh[DiscoverView] = await self._discover_fields(everything or pending.boards)  # type: ignore[union-attr]
         return self._unsent(fresh)
+
+    def _pipeline_stale(self, pending: Pending | None) -> bool:
+        """The tab's pipeline page must be read again: at the start, after a reconciliation, when a job changed
+        (a person moved or edited one, a task wrote into one), or — with the "busy" filter on — when the set
+        of jobs with work queued or running changed. Never for progress alone."""
+        busy = None
+        if self.page.pipeline_query.busy:
+            busy = {t.job_id for t in self.hub.picture.active.values() if t.job_id}
+        busy_changed = busy != self.busy_jobs
+        self.busy_jobs = busy
+        if pending is None or pending.everything or pending.job_rows or pending.deleted:
+            return True
+        return busy_changed
 
     async def _discover_fields(self, reread: bool) -> dict[str, Any]:
         picture = self.hub.picture
@@ -153,7 +177,7 @@ class TabView:
     async def _activity_fields(self, pending: Pending | None) -> dict[str, Any]:
         """The filtered page of tasks: read from the database when a task changed (not on progress ticks,
         which only refresh the running rows' progress from the live picture)."""
-        query = self.page.query
+        query = self.page.activity_query
         everything = pending is None or pending.everything
         if everything or pending.tasks:  # type: ignore[union-attr]
             offset = (query.page - 1) * activity.PAGE_SIZE
@@ -281,7 +305,7 @@ _UNSENT = object()
 
 def _job_list(s: Session) -> list[tuple[int, str]]:
     """The jobs the activity page's job filter offers, newest first."""
-    rows = s.exec(select(Job.id, Job.title, Job.url).order_by(col(Job.id).desc()).limit(PIPELINE_LIMIT)).all()
+    rows = s.exec(select(Job.id, Job.title, Job.url).order_by(col(Job.id).desc()).limit(JOBS_OFFERED)).all()
     return [(job_id, title or url or "(untitled)") for job_id, title, url in rows if job_id is not None]
 
 

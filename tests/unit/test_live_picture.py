@@ -142,3 +142,33 @@ def test_pages_and_job_ids_from_paths():
     assert Page.of("/activity/") == Page("activity")
     assert Page.of("/jobs/3") == Page("job", 3)
     assert Page.of("/settings") == Page("other")
+
+
+def test_the_pipeline_page_carries_its_query_from_the_url():
+    page = Page.of("/", {"q": "rust", "status": "Applied", "view": "board"})
+    query = page.pipeline_query
+    assert (query.q, query.statuses, query.view) == ("rust", ("Applied",), "board")
+
+
+def test_the_pipeline_is_read_again_per_job_change_never_for_progress_alone():
+    from types import SimpleNamespace
+
+    from jobapp.live.hub import Pending
+    from jobapp.state.follow import TabView
+
+    hub = SimpleNamespace(picture=Picture())
+    view = TabView(Page.of("/"), hub, object)  # type: ignore[arg-type]
+    assert view._pipeline_stale(None)  # the first look
+    assert not view._pipeline_stale(Pending(board=True))  # a task moved or ticked: the rows are the same
+    assert view._pipeline_stale(Pending(job_rows={1}))
+    assert view._pipeline_stale(Pending(deleted={1}))
+    assert view._pipeline_stale(Pending(everything=True))
+
+    # With the "work running" filter, a job gaining or losing its last active task changes the page.
+    busy = TabView(Page.of("/", {"busy": "1"}), hub, object)  # type: ignore[arg-type]
+    assert busy._pipeline_stale(None)
+    hub.picture.apply(TaskChanged(task(1, job_id=7)))
+    assert busy._pipeline_stale(Pending(board=True))
+    hub.picture.apply(ProgressTick(1, 7, 40, "Reading"))
+    hub.picture.apply(TaskChanged(replace(task(1, job_id=7, status="running"), version=2)))
+    assert not busy._pipeline_stale(Pending(board=True))  # still the same job busy
