@@ -451,8 +451,40 @@ def fit_chart() -> rx.Component:
     )
 
 
+def applications_chart() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Applications per week", size="3"),
+            rx.recharts.bar_chart(
+                rx.recharts.bar(data_key="applications", fill="var(--grass-9)", is_animation_active=False),
+                rx.recharts.x_axis(data_key="week", interval=0),
+                rx.recharts.y_axis(allow_decimals=False),
+                rx.recharts.graphing_tooltip(),
+                data=PipelineView.applications,
+                width="100%",
+                height=220,
+            ),
+            rx.text(
+                "This week: " + PipelineView.applications[-1]["applications"].to(str),
+                size="1",
+                id="applications-this-week",
+            ),
+            width="100%",
+        ),
+        width="100%",
+        id="applications-per-week",
+    )
+
+
 def pictures() -> rx.Component:
-    return rx.grid(funnel_chart(), fit_chart(), columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%")
+    return rx.grid(
+        funnel_chart(),
+        fit_chart(),
+        applications_chart(),
+        columns=rx.breakpoints(initial="1", md="3"),
+        spacing="4",
+        width="100%",
+    )
 
 
 # -- the page --------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The pipeline's pictures, as chart-ready rows: the funnel (how many jobs reached each stage, and what share
-of the previous stage got there) and the fit-score distribution (10-point buckets).
+of the previous stage got there), the fit-score distribution (10-point buckets) and applications per week.
 
 Small reads whatever the table's size: counts per status from the status index, and the scores.
 Without a status history (not kept yet) a job's furthest stage is read from its status: a rejection came
@@ -8,12 +8,13 @@ after an application, and a discarded job that was evaluated reached "Evaluated"
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from jobapp.models import Job, JobStatus
+from jobapp.models import Job, JobStatus, utcnow
 
 # The funnel's stages, in order; a job counts in every stage up to the furthest it reached.
 STAGES = ("Added", "Evaluated", "Applied", "Interview", "Offer")
@@ -69,3 +70,25 @@ def fit_histogram(session: Session) -> list[dict[str, Any]]:
     for score, count in rows:
         buckets[max(0, min(9, int(score) // 10))] += count
     return [{"bucket": f"{10 * i}–{10 * i + 9}" if i < 9 else "90–100", "jobs": n} for i, n in enumerate(buckets)]
+
+
+WEEKS_SHOWN = 8
+
+
+def applications_per_week(session: Session, now: datetime | None = None) -> list[dict[str, Any]]:
+    """[{"week": "Nov 23", "applications": n}] for the last WEEKS_SHOWN weeks (Monday to Sunday, UTC), oldest
+    first, this week last: the jobs whose first move to Applied (`Job.applied_at`) fell in each week."""
+    today = (now or utcnow()).astimezone(UTC).date()
+    first_monday = today - timedelta(days=today.weekday(), weeks=WEEKS_SHOWN - 1)
+    since = datetime.combine(first_monday, datetime.min.time(), tzinfo=UTC)
+    applied = session.execute(select(Job.applied_at).where(Job.applied_at >= since)).scalars()  # type: ignore[operator]
+    counts = [0] * WEEKS_SHOWN
+    for moment in applied:
+        day: date = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC).date()
+        week = (day - first_monday).days // 7
+        if 0 <= week < WEEKS_SHOWN:
+            counts[week] += 1
+    return [
+        {"week": (first_monday + timedelta(weeks=i)).strftime("%b %d").replace(" 0", " "), "applications": n}
+        for i, n in enumerate(counts)
+    ]

@@ -61,5 +61,6 @@ def read_view(session: Session, query: PipelineQuery) -> dict[str, Any]:
         "needs_resume": needs_resume(session),
         "funnel": charts.funnel(session),
         "histogram": charts.fit_histogram(session),
+        "applications": charts.applications_per_week(session),
         "loaded": True,
     }

@@ -32,5 +32,7 @@ class PipelineView(rx.State):
     # The funnel: [{"stage", "count", "conversion", "label"}]; the fit histogram: [{"bucket", "jobs"}].
     funnel: list[dict[str, Any]] = []
     histogram: list[dict[str, Any]] = []
+    # Applications per week, the last 8 weeks: [{"week": "Nov 23", "applications": n}].
+    applications: list[dict[str, Any]] = []
     # True once the view holds the page.
     loaded: bool = False

@@ -163,7 +163,7 @@ def test_bulk_evaluate_queues_one_task_per_selected_job_with_dedupe(site, backen
 
 
 def test_first_run_banner_until_a_resume_is_saved_and_the_charts(site, backend, context):
-    seed(backend.db_url, resume=False)
+    ids = seed(backend.db_url, resume=False)
     backend.start()
     page = context.new_page()
     page.goto(site["url"])
@@ -183,3 +183,16 @@ def test_first_run_banner_until_a_resume_is_saved_and_the_charts(site, backend, 
     page.goto(site["url"])
     expect(page.locator("tr[id^='job-row-']")).to_have_count(5)
     expect(page.locator("#resume-banner")).to_have_count(0)
+
+    # Applications per week (8 weeks) follow a move made in another tab, live, as the funnel does.
+    expect(page.locator("#applications-per-week .recharts-xAxis .recharts-cartesian-axis-tick")).to_have_count(8)
+    expect(page.locator("#applications-this-week")).to_have_text("This week: 0")
+    expect(page.locator(".funnel-stage").nth(2)).to_have_text("Applied · 2 (50% of evaluated)")
+    mover = context.new_page()
+    mover.goto(f"{site['url']}/?view=board")
+    card = f"#job-card-{ids['Data Engineer']}"
+    mover.locator(card).locator(".job-menu").click()
+    mover.get_by_role("menuitem", name="Applied").click()
+    expect(mover.locator("#pipeline-notice")).to_contain_text("moved to Applied")
+    expect(page.locator("#applications-this-week")).to_have_text("This week: 1")
+    expect(page.locator(".funnel-stage").nth(2)).to_have_text("Applied · 3 (75% of evaluated)")

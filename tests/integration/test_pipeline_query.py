@@ -4,7 +4,7 @@ bulk actions, on a real database with a few hundred jobs (SQLite and PostgreSQL)
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -227,3 +227,23 @@ def test_bulk_moves_go_through_set_status(engine: Engine):
     with Session(engine) as s:
         assert {s.get(Job, i).status for i in chosen[:2]} == {"Applied"}  # type: ignore[union-attr]
     assert [e.job_id for e in announced if isinstance(e, JobChanged)] == chosen[:2]
+
+
+def test_applications_per_week_counts_first_applications_in_each_of_the_last_eight_weeks(engine: Engine):
+    now = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)  # a Thursday; this week began on Monday, Nov 23
+    applied = [
+        now,  # this week
+        now - timedelta(days=3, hours=14),  # Monday Nov 23, 01:00: still this week
+        now - timedelta(days=3, hours=16),  # Sunday Nov 22, 23:00: the week before
+        now - timedelta(weeks=7),  # the oldest week shown
+        now - timedelta(weeks=9),  # too old to show
+    ]
+    with Session(engine) as s:
+        s.add_all(Job(title=f"Applied {i}", status=JobStatus.APPLIED, applied_at=at) for i, at in enumerate(applied))
+        s.add(Job(title="Never applied", status=JobStatus.EVALUATED))
+        s.commit()
+        weeks = charts.applications_per_week(s, now=now)
+    assert [w["week"] for w in weeks] == [
+        "Oct 5", "Oct 12", "Oct 19", "Oct 26", "Nov 2", "Nov 9", "Nov 16", "Nov 23",
+    ]  # fmt: skip
+    assert [w["applications"] for w in weeks] == [1, 0, 0, 0, 0, 0, 1, 2]
