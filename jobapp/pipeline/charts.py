@@ -2,8 +2,9 @@
 of the previous stage got there), the fit-score distribution (10-point buckets) and applications per week.
 
 Small reads whatever the table's size: counts per status from the status index, and the scores.
-Without a status history (not kept yet) a job's furthest stage is read from its status: a rejection came
-after an application, and a discarded job that was evaluated reached "Evaluated".
+A job's furthest stage is read from its status, not from the status history (`job_status_change`, kept
+only since migration 0010, so older jobs have none): a rejection came after an application, and a
+discarded job that was evaluated reached "Evaluated".
 """
 
 from __future__ import annotations
