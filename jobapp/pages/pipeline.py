@@ -399,13 +399,17 @@ def jobs_board() -> rx.Component:
 # -- pictures -------------------------------------------------------------------------------------------
 
 
+# Every tick shown, slanted and small: ten buckets or eight weeks fit a third of the page without overlapping.
+SLANTED_TICKS = {"interval": 0, "angle": -40, "text_anchor": "end", "height": 48, "font_size": 11}
+
+
 def funnel_chart() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Funnel", size="3"),
             rx.recharts.funnel_chart(
+                # No labels inside the chart: on a narrow card they overlap; the stages are listed below.
                 rx.recharts.funnel(
-                    rx.recharts.label_list(data_key="label", position="right", fill="var(--gray-12)", stroke="none"),
                     data=PipelineView.funnel,
                     data_key="count",
                     name_key="stage",
@@ -414,7 +418,6 @@ def funnel_chart() -> rx.Component:
                 rx.recharts.graphing_tooltip(),
                 width="100%",
                 height=220,
-                margin={"right": 180},
             ),
             rx.hstack(
                 rx.foreach(
@@ -437,7 +440,7 @@ def fit_chart() -> rx.Component:
             rx.heading("Fit scores", size="3"),
             rx.recharts.bar_chart(
                 rx.recharts.bar(data_key="jobs", fill="var(--accent-9)", is_animation_active=False),
-                rx.recharts.x_axis(data_key="bucket", interval=0),
+                rx.recharts.x_axis(data_key="bucket", **SLANTED_TICKS),
                 rx.recharts.y_axis(allow_decimals=False),
                 rx.recharts.graphing_tooltip(),
                 data=PipelineView.histogram,
@@ -457,7 +460,7 @@ def applications_chart() -> rx.Component:
             rx.heading("Applications per week", size="3"),
             rx.recharts.bar_chart(
                 rx.recharts.bar(data_key="applications", fill="var(--grass-9)", is_animation_active=False),
-                rx.recharts.x_axis(data_key="week", interval=0),
+                rx.recharts.x_axis(data_key="week", **SLANTED_TICKS),
                 rx.recharts.y_axis(allow_decimals=False),
                 rx.recharts.graphing_tooltip(),
                 data=PipelineView.applications,
