@@ -45,13 +45,16 @@ class Pending:
     documents: bool = False  # a task of the followed job completed and may have written a document
     everything: bool = False  # read it all again (the picture was reconciled)
     boards: bool = False  # the followed boards or discovery settings changed
+    batch: bool = False  # the tab started or dismissed a bulk action (its state says which tasks)
 
 
 class Follower:
-    """One tab's subscription: the job it shows (None: no job page), and what changed since it looked."""
+    """One tab's subscription: the tab (its client token), the job it shows (None: no job page), and what
+    changed since it looked."""
 
-    def __init__(self, job_id: int | None) -> None:
+    def __init__(self, job_id: int | None, token: str = "") -> None:
         self.job_id = job_id
+        self.token = token
         self.pending = Pending()
         self._wake = asyncio.Event()
 
@@ -68,6 +71,10 @@ class Follower:
                 pending.documents |= change.task.status == "completed"
             pending.texts |= change.text
         pending.boards |= change.boards
+        self._wake.set()
+
+    def note_batch(self) -> None:
+        self.pending.batch = True
         self._wake.set()
 
     def note_everything(self) -> None:
@@ -103,13 +110,21 @@ class LiveHub:
     # -- followers -----------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def follow(self, job_id: int | None) -> Iterator[Follower]:
-        follower = Follower(job_id)
+    def follow(self, job_id: int | None, token: str = "") -> Iterator[Follower]:
+        follower = Follower(job_id, token)
         self._followers.add(follower)
         try:
             yield follower
         finally:
             self._followers.discard(follower)
+
+    def batch_changed(self, token: str) -> None:
+        """The tab `token` started or dismissed a bulk action: its follow loop reads which tasks from the tab's
+        state. The loop runs here, on the worker holding the tab's socket, as the event that calls this does;
+        a loop started elsewhere (after the socket moved) reads the batch when it starts."""
+        for follower in self._followers:
+            if follower.token == token:
+                follower.note_batch()
 
     @property
     def followers(self) -> int:

@@ -78,20 +78,26 @@ def documents_by_kind(docs: Sequence[Document]) -> dict[str, list[dict[str, Any]
 
 
 def task_row(task: TaskSummary, tick: ProgressTick | None = None, job_title: str = "") -> dict[str, Any]:
-    """A task as lists show it: its summary, its latest unwritten progress, its job's title."""
-    row = task.to_json()
+    """A task as lists show it: what a row displays and nothing else (a listed row is re-sent whole when any
+    of its values changes), with its latest unwritten progress and its job's title."""
+    progress, label = task.progress, task.progress_label
     if tick is not None and task.status == "running":
-        row["progress"], row["progress_label"] = tick.progress, tick.label
+        progress, label = tick.progress, tick.label
     kind = KINDS.get(task.kind)
-    usage = task.usage or {}
-    row |= {
+    return {
+        "id": task.id,
+        "kind": task.kind,
+        "label": kind.label if kind else task.kind,
+        "status": task.status,
+        "progress": progress,
+        "progress_label": label,
+        "error": task.error or "",
         "job_id": task.job_id or 0,
         "job_title": "(deleted job)" if task.job_deleted else job_title,
-        "label": kind.label if kind else task.kind,
+        "job_deleted": task.job_deleted,
         "who": " · ".join(filter(None, (task.provider, task.model))),
-        "cost": _cost(usage),
+        "cost": _cost(task.usage or {}),
     }
-    return row
 
 
 def _cost(usage: dict[str, Any]) -> str:

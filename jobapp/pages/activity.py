@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from jobapp.components.tasks import task_list
 from jobapp.live.activity import kind_choices, status_choices
 from jobapp.pages._page import page
-from jobapp.state.activity import ActivityView
+from jobapp.pages._tasks import task_list
+from jobapp.state.activity import ActivityFilter, ActivityView
 from jobapp.state.board import Board
 from jobapp.state.task_actions import TaskActions
 
@@ -31,16 +31,21 @@ def choice_select(value: rx.Var, items: list[rx.Component], on_change, select_id
 
 def filters() -> rx.Component:
     return rx.hstack(
-        choice_select(ActivityView.kind, [choice(c) for c in kind_choices()], ActivityView.filter_kind, "filter-kind"),
         choice_select(
-            ActivityView.status, [choice(c) for c in status_choices()], ActivityView.filter_status, "filter-status"
+            ActivityFilter.kind, [choice(c) for c in kind_choices()], ActivityFilter.filter_kind, "filter-kind"
         ),
         choice_select(
-            ActivityView.job, [rx.foreach(ActivityView.job_choices, choice)], ActivityView.filter_job, "filter-job"
+            ActivityFilter.status, [choice(c) for c in status_choices()], ActivityFilter.filter_status, "filter-status"
+        ),
+        choice_select(
+            ActivityFilter.job,
+            [rx.foreach(ActivityFilter.job_choices, choice)],
+            ActivityFilter.filter_job,
+            "filter-job",
         ),
         rx.cond(
-            ActivityView.filtered,
-            rx.button("Clear filters", size="1", variant="ghost", on_click=ActivityView.clear_filters, id="clear"),
+            ActivityFilter.filtered,
+            rx.button("Clear filters", size="1", variant="ghost", on_click=ActivityFilter.clear_filters, id="clear"),
         ),
         rx.spacer(),
         rx.button(
@@ -48,7 +53,7 @@ def filters() -> rx.Component:
             size="1",
             variant="soft",
             on_click=TaskActions.retry_failed,
-            disabled=(ActivityView.status != "all") & (ActivityView.status != "failed"),
+            disabled=(ActivityFilter.status != "all") & (ActivityFilter.status != "failed"),
             id="retry-all-failed",
         ),
         align="center",
@@ -101,13 +106,13 @@ def activity() -> rx.Component:
             ),
         ),
         rx.box(
-            task_list(Board.active, TaskActions.cancel, TaskActions.retry, empty="Nothing queued.", show_job=True),
+            task_list(Board.active, empty="Nothing queued.", show_job=True),
             id="active-tasks",
             width="100%",
         ),
         rx.heading("Recently finished", size="3"),
         rx.box(
-            task_list(Board.recent, TaskActions.cancel, TaskActions.retry, empty="Nothing yet.", show_job=True),
+            task_list(Board.recent, empty="Nothing yet.", show_job=True),
             id="recent-tasks",
             width="100%",
         ),
@@ -118,8 +123,6 @@ def activity() -> rx.Component:
             rx.box(
                 task_list(
                     ActivityView.tasks,
-                    TaskActions.cancel,
-                    TaskActions.retry,
                     empty="No task matches this filter.",
                     show_job=True,
                     id_prefix="all-",

@@ -8,9 +8,9 @@ import reflex as rx
 
 from jobapp.components.badges import fit_badge, job_status_badge
 from jobapp.components.links import backend_link
-from jobapp.components.tasks import task_list
 from jobapp.models import JobStatus
 from jobapp.pages._page import page
+from jobapp.pages._tasks import task_list
 from jobapp.pages._tracking import tracking_card
 from jobapp.state.job_page import JobPageState
 from jobapp.state.job_view import JobView
@@ -283,7 +283,7 @@ def background_work() -> rx.Component:
                 rx.text(TaskActions.notice, size="2", id="task-notice"),
             ),
             rx.box(
-                task_list(JobView.tasks, TaskActions.cancel, TaskActions.retry, empty="No background work yet."),
+                task_list(JobView.tasks, empty="No background work yet."),
                 id="job-tasks",
                 width="100%",
             ),

@@ -238,6 +238,32 @@ def notice() -> rx.Component:
     )
 
 
+def batch_progress() -> rx.Component:
+    """The tab's last bulk request, live: how many of its tasks are done, failed, running and queued, and a
+    bar for the whole batch (running tasks count by their progress). Hidden once dismissed."""
+    batch = PipelineView.batch
+    return rx.cond(
+        batch.length() > 0,  # type: ignore[attr-defined]
+        rx.hstack(
+            rx.cond(batch["finished"].to(bool), rx.icon("circle-check", size=18), rx.spinner(size="2")),
+            rx.vstack(
+                rx.text(batch["text"].to(str), size="2", id="batch-text"),
+                rx.progress(value=batch["percent"].to(int), max=100, width="100%", id="batch-bar"),
+                spacing="1",
+                width="100%",
+            ),
+            rx.button("Dismiss", size="1", variant="ghost", on_click=PipelineActions.dismiss_batch, id="batch-dismiss"),
+            align="center",
+            width="100%",
+            padding="0.5em",
+            border="1px solid var(--gray-a6)",
+            border_radius="var(--radius-3)",
+            id="batch-progress",
+            custom_attrs={"data-percent": batch["percent"].to_string(), "data-finished": batch["finished"].to_string()},
+        ),
+    )
+
+
 # -- the list ---------------------------------------------------------------------------------------
 
 
@@ -513,6 +539,7 @@ def pipeline() -> rx.Component:
         rx.heading("Pipeline", size="5"),
         query_bar(),
         notice(),
+        batch_progress(),
         bulk_bar(),
         jobs_section(),
         pictures(),

@@ -6,8 +6,8 @@ from __future__ import annotations
 import reflex as rx
 
 from jobapp.components.badges import task_status_badge
-from jobapp.components.tasks import usage_text
 from jobapp.pages._page import page
+from jobapp.pages._tasks import usage_text
 from jobapp.state.task_actions import TaskActions
 from jobapp.state.task_view import TaskView
 
@@ -64,7 +64,7 @@ def summary() -> rx.Component:
             fact("Crashes", rx.text(task["crashes"].to_string(), size="2"), "task-crashes"),
             fact("Worker", rx.code(task["worker"].to(str)), "task-worker"),
             fact("Model", rx.text(task["who"].to(str), size="2"), "task-model"),
-            usage_text(task),
+            usage_text(task["cost"].to(str), task["who"].to(str)),
             rx.cond(
                 task["error"].to(str) != "",
                 rx.callout(task["error"].to(str), color_scheme="red", size="1", id="task-error"),

@@ -3,7 +3,7 @@
 The loop registers with the process's live hub, computes the page's view (from the hub's picture, and
 from the database for the rows an event said changed), and assigns only the fields whose value differs
 from what it last sent: a progress tick sends one task row, not the pipeline. Pushes are coalesced to at
-most `PUSHES_PER_SECOND`. The loop ends when the tab disconnects or its socket moves to another worker
+most `FRAMES_PER_SECOND`. The loop ends when the tab disconnects or its socket moves to another worker
 (that worker's loop takes over), or when a newer `follow` supersedes it (a navigation, a reload).
 """
 
@@ -24,19 +24,26 @@ from jobapp.live.hub import LiveHub, Pending
 from jobapp.live.interview import interview_rows
 from jobapp.live.rows import JOB_TASKS_LIMIT, job_detail, job_documents, task_row
 from jobapp.models import Job
+from jobapp.pipeline import bulk
 from jobapp.pipeline.query import PipelineQuery
 from jobapp.pipeline.view import read_view
 from jobapp.runtime import current_runner, get_hub
-from jobapp.state.activity import ActivityView
+from jobapp.state.activity import ActivityFilter, ActivityView
 from jobapp.state.discover_view import DiscoverView
 from jobapp.state.interview import InterviewView
 from jobapp.state.job_view import JobView, job_id_from_path
+from jobapp.state.pipeline_actions import PipelineActions
 from jobapp.state.pipeline_view import PipelineView
 from jobapp.state.task_view import TaskView, task_id_from_path
 from jobapp.tasks import TaskSummary
 from jobapp.work import research
 
-PUSHES_PER_SECOND = 10
+# A tab's frames: everything that changed within 1/20 s goes in one frame. Each task's progress reaches
+# the hub at most 10 times a second (DESIGN: ≤ 10 pushes/s per task; jobapp.tasks.context), but with 200
+# tasks reporting, a tab sending 10 frames a second would hold an update up to 100 ms, over the live
+# path's budget (p95 80 ms from the write to the page). Frames stay small: only the fields that changed,
+# and in the browser a task row re-renders alone (jobapp.pages._tasks).
+FRAMES_PER_SECOND = 20
 # The activity page's job filter offers the newest this many jobs.
 JOBS_OFFERED = 500
 # How long an idle loop sleeps before checking that its tab is still connected to this worker.
@@ -100,6 +107,10 @@ class TabView:
         self.researching: set[int] = set()
         # The task page's full row (JSON), None until read or when it does not exist.
         self.task: dict[str, Any] | None = None
+        # The pipeline tab's bulk action, from the tab's state: (what, task ids), None when there is none; and
+        # the batch's tasks that ended and left the live picture (read once; a retried one is back in it).
+        self.batch: tuple[str, list[int]] | None = None
+        self.batch_ended: dict[int, TaskSummary | None] = {}
 
     async def changes(self, pending: Pending | None) -> Fields:
         """The page's fields whose fresh value differs from what was sent (everything when `pending` is None)."""
@@ -117,6 +128,8 @@ class TabView:
             if self._pipeline_stale(pending):
                 query = self.page.pipeline_query
                 fresh[PipelineView] = await asyncio.to_thread(self._read, lambda s: read_view(s, query))
+            if everything or pending.board or pending.batch:  # type: ignore[union-attr]
+                fresh.setdefault(PipelineView, {})["batch"] = await self._batch_fields()
         elif self.page.name == "activity" and (everything or pending.board or pending.job_rows):  # type: ignore[union-attr]
             active = picture.active_sorted()
             shown = active[: views.ACTIVE_SHOWN]
@@ -129,7 +142,7 @@ class TabView:
             }
         fresh[self.board] = board_fields
         if self.page.name == "activity" and (everything or pending.board or pending.job_rows or pending.deleted):  # type: ignore[union-attr]
-            fresh[ActivityView] = await self._activity_fields(pending)
+            fresh[ActivityView], fresh[ActivityFilter] = await self._activity_fields(pending)
         elif self.page.name == "task" and (everything or pending.board):  # type: ignore[union-attr]
             fresh[TaskView] = await self._task_fields(pending)
         elif self.page.name == "interview" and (everything or pending.board or pending.job_rows or pending.deleted):  # type: ignore[union-attr]
@@ -153,6 +166,41 @@ class TabView:
             return True
         return busy_changed
 
+    def set_batch(self, what: str, task_ids: list[int]) -> None:
+        """The bulk action the tab's state names (`what` empty: none)."""
+        batch = (what, task_ids) if what and task_ids else None
+        if batch != self.batch:
+            self.batch, self.batch_ended = batch, {}
+
+    async def _batch_fields(self) -> dict[str, Any]:
+        """How far the tab's bulk action has got ({} when there is none): each task's summary from the live
+        picture, or from the database once it has ended and left the picture."""
+        if self.batch is None:
+            return {}
+        what, task_ids = self.batch
+        picture = self.hub.picture
+        recent = {t.id: t for t in picture.recent}
+        tasks: dict[int, TaskSummary | None] = {}
+        unknown: list[int] = []
+        for task_id in task_ids:
+            task = picture.active.get(task_id) or recent.get(task_id)
+            if task is None and task_id not in self.batch_ended:
+                unknown.append(task_id)
+            tasks[task_id] = task or self.batch_ended.get(task_id)
+        if unknown:
+            found = await asyncio.to_thread(self.hub.manager.summaries, ids=unknown, limit=len(unknown))
+            by_id = {t.id: t for t in found}
+            for task_id in unknown:
+                tasks[task_id] = task = by_id.get(task_id)
+                if task is None or task.finished:  # gone (its job deleted) or ended: it stays so
+                    self.batch_ended[task_id] = task
+        ticks = {
+            task_id: tick
+            for task_id, task in tasks.items()
+            if task is not None and (tick := picture.progress_of(task)) is not None
+        }
+        return bulk.batch_view(what, tasks, ticks)
+
     async def _discover_fields(self, reread: bool) -> dict[str, Any]:
         picture = self.hub.picture
         live = next((t for t in picture.active_sorted() if t.kind == discovery.KIND), None)
@@ -174,9 +222,10 @@ class TabView:
             "loaded": True,
         }
 
-    async def _activity_fields(self, pending: Pending | None) -> dict[str, Any]:
-        """The filtered page of tasks: read from the database when a task changed (not on progress ticks,
-        which only refresh the running rows' progress from the live picture)."""
+    async def _activity_fields(self, pending: Pending | None) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The filtered page of tasks, and the filter's controls: the page read from the database when a
+        task changed (not on progress ticks, which only refresh the running rows' progress from the live
+        picture)."""
         query = self.page.activity_query
         everything = pending is None or pending.everything
         if everything or pending.tasks:  # type: ignore[union-attr]
@@ -188,18 +237,21 @@ class TabView:
             self.job_list = await asyncio.to_thread(self._read, _job_list)
         picture = self.hub.picture
         titles = await self.hub.titles_for(views.job_ids(self.listed))
-        return {
+        listed = {
             "tasks": views.task_rows(picture, self.listed, titles),
             "total": self.listed_total,
             "page": query.page,
             "pages": activity.pages(self.listed_total),
+            "loaded": True,
+        }
+        controls = {
             "kind": query.kind,
             "status": query.status,
             "job": query.job,
             "filtered": query.active,
             "job_choices": activity.job_choices(self.job_list, query),
-            "loaded": True,
         }
+        return listed, controls
 
     async def _interview_fields(self, pending: Pending | None) -> dict[str, Any]:
         """Jobs in Interview: read again when a job changed (a brief written, a status moved) or when the
@@ -230,7 +282,11 @@ class TabView:
         summary = TaskSummary.from_json(self.task)
         titles = await self.hub.titles_for(views.job_ids([summary]))
         row = task_row(summary, self.hub.picture.progress_of(summary), titles.get(summary.job_id or 0, ""))
-        row |= {"worker": self.task.get("worker_id") or "", "attempts": f"{summary.attempt} of {summary.max_attempts}"}
+        row |= {
+            "worker": self.task.get("worker_id") or "",
+            "attempts": f"{summary.attempt} of {summary.max_attempts}",
+            "crashes": summary.crashes,
+        }
         return {
             "task": row,
             "history": activity.history(self.task),
@@ -348,9 +404,13 @@ async def follow_tab(board: Any, board_cls: type[rx.State]) -> None:
     token = board.router.session.client_token
     loop = asyncio.get_running_loop()
     view = TabView(page, hub, board_cls)
-    with hub.follow(page.job_id) as follower:
+    with hub.follow(page.job_id, token) as follower:
         pending: Pending | None = None  # None: send the whole view
         while True:
+            if page.name == "pipeline" and (pending is None or pending.batch):
+                async with board:
+                    actions = await board.get_state(PipelineActions)
+                    view.set_batch(actions.batch_what, list(actions.batch_ids))
             changed = await view.changes(pending)
             if changed:
                 if not _connected_here(token):
@@ -367,8 +427,8 @@ async def follow_tab(board: Any, board_cls: type[rx.State]) -> None:
                 pending = await follower.wait(CHECK_SECONDS)
                 if not _connected_here(token):
                     return
-            # Coalesce: take everything that arrives within the push interval in one push.
-            await asyncio.sleep(max(0.0, pushed_at + 1 / PUSHES_PER_SECOND - loop.time()))
+            # Coalesce: take everything that arrives within the frame's interval in one push.
+            await asyncio.sleep(max(0.0, pushed_at + 1 / FRAMES_PER_SECOND - loop.time()))
             if (more := follower.take()) is not None:
                 pending = _merged(pending, more)
 
@@ -384,4 +444,5 @@ def _merged(first: Pending, second: Pending) -> Pending:
         documents=first.documents or second.documents,
         everything=first.everything or second.everything,
         boards=first.boards or second.boards,
+        batch=first.batch or second.batch,
     )

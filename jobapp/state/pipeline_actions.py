@@ -18,7 +18,7 @@ import reflex as rx
 from jobapp import jobs
 from jobapp.pipeline import bulk
 from jobapp.pipeline.query import SORTS, STATUSES, VIEWS, PipelineQuery
-from jobapp.runtime import get_manager
+from jobapp.runtime import get_hub, get_manager
 from jobapp.state.pipeline_view import PipelineView
 
 
@@ -27,6 +27,10 @@ class PipelineActions(rx.State):
     selected: list[int] = []
     # The answer to this tab's last action: "Evaluation: 3 queued, 1 already queued."
     notice: str = ""
+    # This tab's last bulk request ("Evaluation", "Tailored CV"; "" when none or dismissed) and its tasks:
+    # the follow loop shows their progress live (PipelineView.batch).
+    batch_what: str = ""
+    batch_ids: list[int] = []
 
     def _query(self) -> PipelineQuery:
         return PipelineQuery.from_params(dict(self.router.url.query_parameters))
@@ -113,9 +117,17 @@ class PipelineActions(rx.State):
                 self.notice = "Select jobs first."
             return
         outcome = await asyncio.to_thread(bulk.request_many, get_manager(), action, chosen)
+        what = bulk.ACTIONS[action][0]
         async with self:
-            self.notice = outcome.summary(bulk.ACTIONS[action][0])
+            self.notice = outcome.summary(what)
             self.selected = []
+            self.batch_what, self.batch_ids = (what, outcome.task_ids) if outcome.task_ids else ("", [])
+        get_hub().batch_changed(self.router.session.client_token)
+
+    @rx.event
+    def dismiss_batch(self):
+        self.batch_what, self.batch_ids = "", []
+        get_hub().batch_changed(self.router.session.client_token)
 
     @rx.event(background=True)
     async def move_selected(self, status: str):

@@ -34,5 +34,8 @@ class PipelineView(rx.State):
     histogram: list[dict[str, Any]] = []
     # Applications per week, the last 8 weeks: [{"week": "Nov 23", "applications": n}].
     applications: list[dict[str, Any]] = []
+    # The tab's last bulk request, live (jobapp.pipeline.bulk.batch_view): {"what", "total", "done", "failed",
+    # "running", "queued", "percent", "finished", "text"}; empty when there is none.
+    batch: dict[str, Any] = {}
     # True once the view holds the page.
     loaded: bool = False

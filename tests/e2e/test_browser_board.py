@@ -143,6 +143,9 @@ def test_bulk_evaluate_queues_one_task_per_selected_job_with_dedupe(site, backen
     page.locator("#bulk-evaluate").click()
     expect(page.locator("#pipeline-notice")).to_have_text("Evaluation: 3 queued.")
     assert queued_tasks(backend.db_url) == sorted(("evaluate-job", ids[t]) for t in chosen)
+    # The batch's progress, live, until dismissed (nothing runs here: all three wait).
+    expect(page.locator("#batch-text")).to_have_text("Evaluation of 3 jobs: 3 queued.")
+    expect(page.locator("#batch-progress")).to_have_attribute("data-percent", "0")
     # Their rows show the queued work apart from their status.
     expect(page.locator(f"#job-row-{ids['Data Engineer']} .job-activity")).to_contain_text("evaluation queued")
     expect(page.locator(f"#job-row-{ids['Data Engineer']} .job-status")).to_have_text("Evaluated")
@@ -153,6 +156,10 @@ def test_bulk_evaluate_queues_one_task_per_selected_job_with_dedupe(site, backen
     page.locator("#bulk-evaluate").click()
     expect(page.locator("#pipeline-notice")).to_have_text("Evaluation: 1 queued, 3 already queued.")
     assert len(queued_tasks(backend.db_url)) == 4
+    # The batch is the four jobs' tasks, the already queued ones included.
+    expect(page.locator("#batch-text")).to_have_text("Evaluation of 4 jobs: 4 queued.")
+    page.locator("#batch-dismiss").click()
+    expect(page.locator("#batch-progress")).to_have_count(0)
 
     # A bulk move goes through the job page's path: every row moves.
     page.locator("#select-page").click()
@@ -160,6 +167,23 @@ def test_bulk_evaluate_queues_one_task_per_selected_job_with_dedupe(site, backen
     page.get_by_role("menuitem", name="Discarded").click()
     expect(page.locator("#pipeline-notice")).to_have_text("Discarded: 5 moved.")
     expect(page.locator("tr[data-status='Discarded']")).to_have_count(5)
+
+
+def test_bulk_evaluate_shows_the_batch_progress_until_every_task_ends(site, backend, context):
+    ids = seed(backend.db_url)
+    backend.start()
+    page = context.new_page()
+    page.goto(site["url"])
+    chosen = ["Platform Engineer", "Data Engineer", "Frontend Engineer"]
+    for title in chosen:
+        page.locator(f"#job-row-{ids[title]}").locator(".job-select").click()
+    page.locator("#bulk-evaluate").click()
+    expect(page.locator("#batch-text")).to_have_text("Evaluation of 3 jobs finished: 3 done.")
+    expect(page.locator("#batch-progress")).to_have_attribute("data-percent", "100")
+    expect(page.locator("#batch-progress")).to_have_attribute("data-finished", "true")
+    # The batch belongs to the tab: a reload shows it again, from the tab's state.
+    page.reload()
+    expect(page.locator("#batch-text")).to_have_text("Evaluation of 3 jobs finished: 3 done.")
 
 
 def test_first_run_banner_until_a_resume_is_saved_and_the_charts(site, backend, context):

@@ -172,3 +172,25 @@ def test_the_pipeline_is_read_again_per_job_change_never_for_progress_alone():
     hub.picture.apply(ProgressTick(1, 7, 40, "Reading"))
     hub.picture.apply(TaskChanged(replace(task(1, job_id=7, status="running"), version=2)))
     assert not busy._pipeline_stale(Pending(board=True))  # still the same job busy
+
+
+def test_batch_view_counts_each_task_once_and_running_ones_by_their_progress():
+    from jobapp.pipeline.bulk import batch_view
+
+    tasks = {
+        1: task(1, status="completed"),
+        2: task(2, status="failed"),
+        3: task(3, status="running", progress=10),
+        4: task(4, status="queued"),
+        5: None,  # gone with its job
+    }
+    # The running task's unwritten progress (50 %) counts, not the 10 % last written.
+    view = batch_view("Evaluation", tasks, {3: ProgressTick(task_id=3, job_id=1, progress=50, label="Scoring")})
+    assert view["text"] == "Evaluation of 5 jobs: 1 done, 2 failed, 1 running, 1 queued."
+    assert (view["done"], view["failed"], view["running"], view["queued"]) == (1, 2, 1, 1)
+    assert view["percent"] == round(100 * 3.5 / 5)
+    assert view["finished"] is False
+
+    ended = batch_view("Tailored CV", {7: task(7, status="completed")}, {})
+    assert ended["text"] == "Tailored CV of 1 job finished: 1 done."
+    assert (ended["percent"], ended["finished"]) == (100, True)
