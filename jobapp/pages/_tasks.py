@@ -39,9 +39,11 @@ def task_line(
     who: rx.Var[str],
     show_job: rx.Var[bool],
     id_prefix: rx.Var[str],
+    rest: rx.RestProp,  # React's `key`, set by the list
 ) -> rx.Component:
     """One task; `id_prefix` keeps element ids unique when one page lists a task twice."""
     return rx.hstack(
+        rest,
         rx.link(  # the task's history page
             "#" + task_id.to_string(),
             href="/tasks/" + task_id.to_string(),

@@ -12,7 +12,7 @@ from jobapp.pipeline.query import SORTS, STATUSES
 from jobapp.state.board import Board
 from jobapp.state.pipeline import PipelineState
 from jobapp.state.pipeline_actions import PipelineActions
-from jobapp.state.pipeline_view import PipelineView
+from jobapp.state.pipeline_view import PipelineCharts, PipelineView
 
 # -- adding a job ---------------------------------------------------------------------------------
 
@@ -179,9 +179,8 @@ def query_bar() -> rx.Component:
 # -- acting on jobs -------------------------------------------------------------------------------
 
 
-def move_menu(job: rx.Var) -> rx.Component:
+def move_menu(job_id: rx.Var[int]) -> rx.Component:
     """A job's menu: move it to another status."""
-    job_id = job["id"].to(int)
     return rx.menu.root(
         rx.menu.trigger(
             rx.icon_button(rx.icon("ellipsis", size=14), variant="ghost", size="1", class_name="job-menu"),
@@ -195,13 +194,31 @@ def move_menu(job: rx.Var) -> rx.Component:
     )
 
 
-def select_box(job: rx.Var) -> rx.Component:
-    job_id = job["id"].to(int)
+def select_box(job_id: rx.Var[int], selected: rx.Var[bool]) -> rx.Component:
     return rx.checkbox(
-        checked=PipelineActions.selected.contains(job_id),
+        checked=selected,
         on_change=lambda checked: PipelineActions.toggle(job_id, checked),
         class_name="job-select",
     )
+
+
+def job_props(job: rx.Var) -> dict[str, rx.Var]:
+    """A pipeline row's plain values, for the row and card memos: a memo re-renders only when one of them
+    changes, so a push of one job's progress (Board.job_activity) or a tick in the selection re-renders that
+    job's row alone, not the page's fifty (or the board's hundred and forty)."""
+    job_id = job["id"].to(int)
+    key = job["id"].to_string()
+    return {
+        "job_id": job_id,
+        "title": job["title"].to(str),
+        "company": job["company"].to(str),
+        "status": job["status"].to(str),
+        "fit_score": job["fit_score"].to(int),
+        "is_new": job["is_new"].to(bool),
+        "activity": rx.cond(Board.job_activity.contains(key), Board.job_activity[key].to(str), ""),
+        "selected": PipelineActions.selected.contains(job_id),
+        "key": job_id,
+    }
 
 
 def bulk_bar() -> rx.Component:
@@ -267,33 +284,45 @@ def batch_progress() -> rx.Component:
 # -- the list ---------------------------------------------------------------------------------------
 
 
-def work_cell(key: rx.Var) -> rx.Component:
+def work_cell(activity: rx.Var[str]) -> rx.Component:
     """The job's background work, apart from its status: "evaluation 40% · CV queued"."""
     return rx.cond(
-        Board.job_activity.contains(key),
-        rx.hstack(rx.spinner(size="1"), rx.text(Board.job_activity[key], size="2"), align="center"),
+        activity != "",
+        rx.hstack(rx.spinner(size="1"), rx.text(activity, size="2"), align="center"),
         rx.text("—", color_scheme="gray"),
     )
 
 
-def job_row(job: rx.Var) -> rx.Component:
-    key = job["id"].to_string()
+@rx.memo
+def job_row(
+    job_id: rx.Var[int],
+    title: rx.Var[str],
+    company: rx.Var[str],
+    status: rx.Var[str],
+    fit_score: rx.Var[int],
+    is_new: rx.Var[bool],
+    activity: rx.Var[str],
+    selected: rx.Var[bool],
+    rest: rx.RestProp,  # React's `key`, set by the list
+) -> rx.Component:
+    key = job_id.to_string()
     return rx.table.row(
-        rx.table.cell(select_box(job)),
+        rest,
+        rx.table.cell(select_box(job_id, selected)),
         rx.table.cell(
             rx.hstack(
-                rx.link(job["title"].to(str), href="/jobs/" + key, class_name="job-link"),
-                new_badge(job["is_new"].to(bool)),
+                rx.link(title, href="/jobs/" + key, class_name="job-link"),
+                new_badge(is_new),
                 align="center",
             )
         ),
-        rx.table.cell(job["company"].to(str)),
-        rx.table.cell(job_status_badge(job["status"].to(str)), class_name="job-status"),
-        rx.table.cell(fit_badge(job["fit_score"])),
-        rx.table.cell(work_cell(key), class_name="job-activity"),
-        rx.table.cell(move_menu(job)),
+        rx.table.cell(company),
+        rx.table.cell(job_status_badge(status), class_name="job-status"),
+        rx.table.cell(fit_badge(fit_score)),
+        rx.table.cell(work_cell(activity), class_name="job-activity"),
+        rx.table.cell(move_menu(job_id)),
         id="job-row-" + key,
-        data_status=job["status"].to(str),
+        data_status=status,
     )
 
 
@@ -339,7 +368,7 @@ def jobs_list() -> rx.Component:
                     rx.table.column_header_cell(""),
                 )
             ),
-            rx.table.body(rx.foreach(PipelineView.rows, job_row)),
+            rx.table.body(rx.foreach(PipelineView.rows, lambda job: job_row(**job_props(job)))),
             width="100%",
             id="job-list",
         ),
@@ -351,32 +380,39 @@ def jobs_list() -> rx.Component:
 # -- the board ----------------------------------------------------------------------------------------
 
 
-def job_card(job: rx.Var) -> rx.Component:
-    key = job["id"].to_string()
+@rx.memo
+def job_card(
+    job_id: rx.Var[int],
+    title: rx.Var[str],
+    company: rx.Var[str],
+    status: rx.Var[str],
+    fit_score: rx.Var[int],
+    is_new: rx.Var[bool],
+    activity: rx.Var[str],
+    selected: rx.Var[bool],
+    rest: rx.RestProp,  # React's `key`, set by the column
+) -> rx.Component:
+    key = job_id.to_string()
     return rx.card(
+        rest,
         rx.vstack(
             rx.hstack(
-                select_box(job),
-                rx.link(job["title"].to(str), href="/jobs/" + key, class_name="job-link", size="2", weight="medium"),
+                select_box(job_id, selected),
+                rx.link(title, href="/jobs/" + key, class_name="job-link", size="2", weight="medium"),
                 rx.spacer(),
-                move_menu(job),
+                move_menu(job_id),
                 align="start",
                 width="100%",
             ),
             rx.hstack(
-                rx.text(job["company"].to(str), size="1", color_scheme="gray"),
-                fit_badge(job["fit_score"]),
-                new_badge(job["is_new"].to(bool)),
+                rx.text(company, size="1", color_scheme="gray"),
+                fit_badge(fit_score),
+                new_badge(is_new),
                 align="center",
                 wrap="wrap",
             ),
             # Status apart from the work: "Evaluated · evaluation 40%".
-            rx.text(
-                job["status"].to(str),
-                rx.cond(Board.job_activity.contains(key), " · " + Board.job_activity[key].to(str), ""),
-                size="1",
-                class_name="card-state",
-            ),
+            rx.text(status, rx.cond(activity != "", " · " + activity, ""), size="1", class_name="card-state"),
             spacing="1",
             width="100%",
         ),
@@ -395,7 +431,7 @@ def board_column(column: rx.Var) -> rx.Component:
             rx.text(column["count"].to_string(), size="1", color_scheme="gray", class_name="column-count"),
             align="center",
         ),
-        rx.foreach(column["jobs"].to(list[dict]), job_card),
+        rx.foreach(column["jobs"].to(list[dict]), lambda job: job_card(**job_props(job))),
         rx.cond(
             column["more"].to(bool),
             rx.link("Show more", href=column["more_url"].to(str), size="1", class_name="show-more"),
@@ -436,7 +472,7 @@ def funnel_chart() -> rx.Component:
             rx.recharts.funnel_chart(
                 # No labels inside the chart: on a narrow card they overlap; the stages are listed below.
                 rx.recharts.funnel(
-                    data=PipelineView.funnel,
+                    data=PipelineCharts.funnel,
                     data_key="count",
                     name_key="stage",
                     is_animation_active=False,
@@ -447,7 +483,7 @@ def funnel_chart() -> rx.Component:
             ),
             rx.hstack(
                 rx.foreach(
-                    PipelineView.funnel,
+                    PipelineCharts.funnel,
                     lambda stage: rx.text(stage["label"].to(str), size="1", class_name="funnel-stage"),
                 ),
                 wrap="wrap",
@@ -469,7 +505,7 @@ def fit_chart() -> rx.Component:
                 rx.recharts.x_axis(data_key="bucket", **SLANTED_TICKS),
                 rx.recharts.y_axis(allow_decimals=False),
                 rx.recharts.graphing_tooltip(),
-                data=PipelineView.histogram,
+                data=PipelineCharts.histogram,
                 width="100%",
                 height=220,
             ),
@@ -489,12 +525,12 @@ def applications_chart() -> rx.Component:
                 rx.recharts.x_axis(data_key="week", **SLANTED_TICKS),
                 rx.recharts.y_axis(allow_decimals=False),
                 rx.recharts.graphing_tooltip(),
-                data=PipelineView.applications,
+                data=PipelineCharts.applications,
                 width="100%",
                 height=220,
             ),
             rx.text(
-                "This week: " + PipelineView.applications[-1]["applications"].to(str),
+                "This week: " + PipelineCharts.applications[-1]["applications"].to(str),
                 size="1",
                 id="applications-this-week",
             ),

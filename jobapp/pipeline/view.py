@@ -1,5 +1,5 @@
 """What the pipeline page shows for one query, as JSON-ready fields (`jobapp.state.pipeline_view.PipelineView`):
-the page or the board, the links to move through them, the pictures and the first-run banner."""
+the page or the board, the links to move through them and the first-run banner; and the pictures."""
 
 from __future__ import annotations
 
@@ -59,8 +59,14 @@ def read_view(session: Session, query: PipelineQuery) -> dict[str, Any]:
         "counts": found.counts,
         "empty": not found.total and not session.execute(select(exists().where(Job.id.is_not(None)))).scalar(),  # type: ignore[union-attr]
         "needs_resume": needs_resume(session),
+        "loaded": True,
+    }
+
+
+def read_charts(session: Session) -> dict[str, Any]:
+    """The pictures (jobapp.state.pipeline_view.PipelineCharts): the whole pipeline's, whatever the query."""
+    return {
         "funnel": charts.funnel(session),
         "histogram": charts.fit_histogram(session),
         "applications": charts.applications_per_week(session),
-        "loaded": True,
     }

@@ -26,14 +26,14 @@ from jobapp.live.rows import JOB_TASKS_LIMIT, job_detail, job_documents, task_ro
 from jobapp.models import Job
 from jobapp.pipeline import bulk
 from jobapp.pipeline.query import PipelineQuery
-from jobapp.pipeline.view import read_view
+from jobapp.pipeline.view import read_charts, read_view
 from jobapp.runtime import current_runner, get_hub
 from jobapp.state.activity import ActivityFilter, ActivityView
 from jobapp.state.discover_view import DiscoverView
 from jobapp.state.interview import InterviewView
 from jobapp.state.job_view import JobView, job_id_from_path
 from jobapp.state.pipeline_actions import PipelineActions
-from jobapp.state.pipeline_view import PipelineView
+from jobapp.state.pipeline_view import PipelineCharts, PipelineView
 from jobapp.state.task_view import TaskView, task_id_from_path
 from jobapp.tasks import TaskSummary
 from jobapp.work import research
@@ -111,6 +111,8 @@ class TabView:
         # the batch's tasks that ended and left the live picture (read once; a retried one is back in it).
         self.batch: tuple[str, list[int]] | None = None
         self.batch_ended: dict[int, TaskSummary | None] = {}
+        # The pipeline's pictures are read for the frame after the page's rows, so the rows show first.
+        self.charts_due = False
 
     async def changes(self, pending: Pending | None) -> Fields:
         """The page's fields whose fresh value differs from what was sent (everything when `pending` is None)."""
@@ -128,6 +130,10 @@ class TabView:
             if self._pipeline_stale(pending):
                 query = self.page.pipeline_query
                 fresh[PipelineView] = await asyncio.to_thread(self._read, lambda s: read_view(s, query))
+                self.charts_due = True
+            elif self.charts_due:
+                fresh[PipelineCharts] = await asyncio.to_thread(self._read, read_charts)
+                self.charts_due = False
             if everything or pending.board or pending.batch:  # type: ignore[union-attr]
                 fresh.setdefault(PipelineView, {})["batch"] = await self._batch_fields()
         elif self.page.name == "activity" and (everything or pending.board or pending.job_rows):  # type: ignore[union-attr]
@@ -419,9 +425,15 @@ async def follow_tab(board: Any, board_cls: type[rx.State]) -> None:
                     for state, values in changed.items():
                         target = board if state is board_cls else await board.get_state(state)
                         for name, value in values.items():
-                            setattr(target, name, value)
+                            # A new loop (after a navigation) has sent nothing yet, but the tab may hold
+                            # the value already (the charts, the indicator): its state says so.
+                            if getattr(target, name) != value:
+                                setattr(target, name, value)
                 view.mark_sent(changed)
             pushed_at = loop.time()
+            if view.charts_due:  # the second frame goes at once
+                pending = Pending()
+                continue
             pending = None
             while pending is None:
                 pending = await follower.wait(CHECK_SECONDS)

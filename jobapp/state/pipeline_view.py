@@ -29,13 +29,19 @@ class PipelineView(rx.State):
     empty: bool = False
     # The profile has no resume yet: the first-run banner points to Settings.
     needs_resume: bool = False
-    # The funnel: [{"stage", "count", "conversion", "label"}]; the fit histogram: [{"bucket", "jobs"}].
-    funnel: list[dict[str, Any]] = []
-    histogram: list[dict[str, Any]] = []
-    # Applications per week, the last 8 weeks: [{"week": "Nov 23", "applications": n}].
-    applications: list[dict[str, Any]] = []
     # The tab's last bulk request, live (jobapp.pipeline.bulk.batch_view): {"what", "total", "done", "failed",
     # "running", "queued", "percent", "finished", "text"}; empty when there is none.
     batch: dict[str, Any] = {}
     # True once the view holds the page.
     loaded: bool = False
+
+
+class PipelineCharts(rx.State):
+    """The pipeline's pictures, apart from the page's rows: a search or a page turn leaves this state alone,
+    so the browser does not draw the charts again. Written only by the tab's follow loop."""
+
+    # The funnel: [{"stage", "count", "conversion", "label"}]; the fit histogram: [{"bucket", "jobs"}].
+    funnel: list[dict[str, Any]] = []
+    histogram: list[dict[str, Any]] = []
+    # Applications per week, the last 8 weeks: [{"week": "Nov 23", "applications": n}].
+    applications: list[dict[str, Any]] = []
