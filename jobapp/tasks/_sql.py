@@ -294,19 +294,28 @@ class _DriverStatement:
         dialect = engine.dialect
         compiled = statement.compile(dialect=dialect)
         self.sql = compiled.string
-        self._params: list[tuple[str, Any, Callable[[Any], Any] | None]] = []
-        for name in compiled.positiontup or ():
+        self._order: tuple[str, ...] = tuple(compiled.positiontup or ())
+        # The statement's own literals are converted once, here, and each parameter the caller supplies
+        # once per call, however often the statement uses it (`now` sets three columns of a new task).
+        self._literals: dict[str, Any] = {}
+        self._caller: list[tuple[str, Callable[[Any], Any] | None]] = []
+        for name in dict.fromkeys(self._order):
             bind = compiled.binds[name]
-            fixed = _CALLER if bind.required else bind.value
-            self._params.append((name, fixed, bind.type._cached_bind_processor(dialect)))
+            process = bind.type._cached_bind_processor(dialect)
+            if bind.required:
+                self._caller.append((name, process))
+            else:
+                self._literals[name] = (
+                    process(bind.value) if process is not None and bind.value is not None else bind.value
+                )
         self._results = [column.type._cached_result_processor(dialect, None) for column in compiled._result_columns]
 
     def bind(self, params: dict[str, Any]) -> tuple[Any, ...]:
-        bound = []
-        for name, fixed, process in self._params:
-            value = params[name] if fixed is _CALLER else fixed
-            bound.append(process(value) if process is not None and value is not None else value)
-        return tuple(bound)
+        values = self._literals.copy()
+        for name, process in self._caller:
+            value = params[name]
+            values[name] = process(value) if process is not None and value is not None else value
+        return tuple(map(values.__getitem__, self._order))
 
     def rows(self, raw: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         processors = self._results
@@ -314,9 +323,6 @@ class _DriverStatement:
             tuple(p(v) if p is not None and v is not None else v for p, v in zip(processors, row, strict=True))
             for row in raw
         ]
-
-
-_CALLER = object()  # a parameter the caller supplies (not a literal of the statement)
 
 
 class Statements:
