@@ -21,17 +21,21 @@ from sqlalchemy import (
     insert,
     literal_column,
     select,
+    text,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql import Executable
 
-from jobapp.models import ACTIVE_STATUSES, FINISHED_STATUSES, Task, TaskStatus, Worker
+from jobapp.models import FINISHED_STATUSES, Job, Task, TaskStatus, Worker
 from jobapp.tasks import limits
 from jobapp.tasks.summary import SUMMARY_COLUMNS
 
 T = Task.__table__.c  # type: ignore[attr-defined]
 TASK_TABLE = Task.__table__  # type: ignore[attr-defined]
 W = Worker.__table__.c  # type: ignore[attr-defined]
+JOB_TABLE = Job.__table__  # type: ignore[attr-defined]
 WORKER_TABLE = Worker.__table__  # type: ignore[attr-defined]
 QUEUED, RUNNING = TaskStatus.QUEUED, TaskStatus.RUNNING
 COMPLETED, FAILED, CANCELLED = TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED
@@ -85,16 +89,60 @@ NEW_TASK: dict[str, Any] = {
     "job_deleted": False,
     "version": 0,
 }
-_NEW_ROW = insert(TASK_TABLE).values(
+_NEW_VALUES = (
     NEW_TASK
     | {name: bindparam(name, type_=T[name].type) for name in ("kind", "job_id", "dedupe_key", "priority")}
     | {"payload": bindparam("payload", type_=T.payload.type), "max_attempts": bindparam("max_attempts")}
     | {"created_at": NOW, "updated_at": NOW, "run_after": NOW}
 )
-INSERT = _NEW_ROW.returning(T.id)
-INSERT_SUMMARY = _NEW_ROW.returning(*SUMMARY_COLUMNS)  # a follow-up, announced with its full summary
+INSERT_SUMMARY = insert(TASK_TABLE).values(_NEW_VALUES).returning(*SUMMARY_COLUMNS)  # a follow-up, with its summary
+# The partial unique index that lets one active task hold a dedupe key (jobapp.models.Task).
+_ACTIVE_KEY = next(index for index in TASK_TABLE.indexes if index.name == "uq_task_active_dedupe")
+
+
+def _insert(*, sqlite: bool) -> Any:
+    """A new task's id, or no row when an active task already holds its dedupe key.
+
+    The conflict target is the partial index, named by its column and its own predicate (SQLite matches
+    the predicate as written), so the index still decides and a dedupe hit is not an error: a batch goes
+    on after one. A missing job is still an error (a foreign key is no conflict target).
+    """
+    dialect = "sqlite" if sqlite else "postgresql"
+    upsert = sqlite_insert if sqlite else postgresql_insert
+    return (
+        upsert(TASK_TABLE)
+        .values(_NEW_VALUES)
+        .on_conflict_do_nothing(
+            index_elements=[T.dedupe_key], index_where=_ACTIVE_KEY.dialect_options[dialect]["where"]
+        )
+        .returning(T.id)
+    )
+
+
+# The task holding a key: the index's own predicate (the same text for both databases).
 ACTIVE_WITH_KEY = select(*SUMMARY_COLUMNS).where(
-    T.dedupe_key == bindparam("key"), T.status.in_(ACTIVE_STATUSES), T.cancel_requested.is_(False)
+    T.dedupe_key == bindparam("key"), _ACTIVE_KEY.dialect_options["sqlite"]["where"]
+)
+
+
+def _existing_jobs(*, sqlite: bool) -> Any:
+    """Which of a batch's jobs exist. On PostgreSQL they are locked FOR KEY SHARE, as the foreign key
+    check of an insert would lock them, so none can be deleted before the batch commits (on SQLite the
+    batch holds the write lock)."""
+    return (
+        select(JOB_TABLE.c.id)
+        .where(JOB_TABLE.c.id.in_(_id_list("jobs", sqlite=sqlite)))
+        .with_for_update(read=True, key_share=True)
+    )
+
+
+# PostgreSQL: a batch takes a transaction-scoped lock per dedupe key (this class of the two-integer
+# advisory locks, "jobd"), in one order for every batch, before inserting. Without them two batches that
+# share keys in different orders would each wait for the other's uncommitted row: a deadlock.
+DEDUPE_LOCKS = 0x6A6F6264
+LOCK_KEYS = text(
+    "SELECT pg_advisory_xact_lock(:lock_class, h) FROM "
+    "(SELECT DISTINCT hashtext(key) AS h FROM unnest(CAST(:keys AS text[])) AS key ORDER BY h) AS ordered"
 )
 
 # -- claim ---------------------------------------------------------------------------------------------
@@ -332,8 +380,11 @@ class Statements:
         self.sqlite = engine.dialect.name == "sqlite"
         self.claim_candidates = _claim_candidates(sqlite=self.sqlite)
         self.claim = _claim(sqlite=self.sqlite)
+        self.insert = _insert(sqlite=self.sqlite)
+        self.existing_jobs = _existing_jobs(sqlite=self.sqlite)
         hot = (
-            INSERT,
+            self.insert,
+            ACTIVE_WITH_KEY,
             limits.STORED,
             RUNNING_BY_KIND_AND_MINE,
             LIVE_WORKERS,
