@@ -356,7 +356,9 @@ class _DriverStatement:
                 self._literals[name] = (
                     process(bind.value) if process is not None and bind.value is not None else bind.value
                 )
-        self._results = [column.type._cached_result_processor(dialect, None) for column in compiled._result_columns]
+        processors = [column.type._cached_result_processor(dialect, None) for column in compiled._result_columns]
+        # Only the columns that need converting are visited (8 of a summary's 22: dates, JSON, booleans).
+        self._results = [(i, p) for i, p in enumerate(processors) if p is not None]
 
     def bind(self, params: dict[str, Any]) -> tuple[Any, ...]:
         values = self._literals.copy()
@@ -366,11 +368,14 @@ class _DriverStatement:
         return tuple(map(values.__getitem__, self._order))
 
     def rows(self, raw: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        processors = self._results
-        return [
-            tuple(p(v) if p is not None and v is not None else v for p, v in zip(processors, row, strict=True))
-            for row in raw
-        ]
+        out = []
+        for row in raw:
+            values = list(row)
+            for i, process in self._results:
+                if (value := values[i]) is not None:
+                    values[i] = process(value)
+            out.append(tuple(values))
+        return out
 
 
 class Statements:
