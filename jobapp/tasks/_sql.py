@@ -21,17 +21,21 @@ from sqlalchemy import (
     insert,
     literal_column,
     select,
+    text,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql import Executable
 
-from jobapp.models import ACTIVE_STATUSES, FINISHED_STATUSES, Task, TaskStatus, Worker
+from jobapp.models import FINISHED_STATUSES, Job, Task, TaskStatus, Worker
 from jobapp.tasks import limits
 from jobapp.tasks.summary import SUMMARY_COLUMNS
 
 T = Task.__table__.c  # type: ignore[attr-defined]
 TASK_TABLE = Task.__table__  # type: ignore[attr-defined]
 W = Worker.__table__.c  # type: ignore[attr-defined]
+JOB_TABLE = Job.__table__  # type: ignore[attr-defined]
 WORKER_TABLE = Worker.__table__  # type: ignore[attr-defined]
 QUEUED, RUNNING = TaskStatus.QUEUED, TaskStatus.RUNNING
 COMPLETED, FAILED, CANCELLED = TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED
@@ -85,16 +89,60 @@ NEW_TASK: dict[str, Any] = {
     "job_deleted": False,
     "version": 0,
 }
-_NEW_ROW = insert(TASK_TABLE).values(
+_NEW_VALUES = (
     NEW_TASK
     | {name: bindparam(name, type_=T[name].type) for name in ("kind", "job_id", "dedupe_key", "priority")}
     | {"payload": bindparam("payload", type_=T.payload.type), "max_attempts": bindparam("max_attempts")}
     | {"created_at": NOW, "updated_at": NOW, "run_after": NOW}
 )
-INSERT = _NEW_ROW.returning(T.id)
-INSERT_SUMMARY = _NEW_ROW.returning(*SUMMARY_COLUMNS)  # a follow-up, announced with its full summary
+INSERT_SUMMARY = insert(TASK_TABLE).values(_NEW_VALUES).returning(*SUMMARY_COLUMNS)  # a follow-up, with its summary
+# The partial unique index that lets one active task hold a dedupe key (jobapp.models.Task).
+_ACTIVE_KEY = next(index for index in TASK_TABLE.indexes if index.name == "uq_task_active_dedupe")
+
+
+def _insert(*, sqlite: bool) -> Any:
+    """A new task's id, or no row when an active task already holds its dedupe key.
+
+    The conflict target is the partial index, named by its column and its own predicate (SQLite matches
+    the predicate as written), so the index still decides and a dedupe hit is not an error: a batch goes
+    on after one. A missing job is still an error (a foreign key is no conflict target).
+    """
+    dialect = "sqlite" if sqlite else "postgresql"
+    upsert = sqlite_insert if sqlite else postgresql_insert
+    return (
+        upsert(TASK_TABLE)
+        .values(_NEW_VALUES)
+        .on_conflict_do_nothing(
+            index_elements=[T.dedupe_key], index_where=_ACTIVE_KEY.dialect_options[dialect]["where"]
+        )
+        .returning(T.id)
+    )
+
+
+# The task holding a key: the index's own predicate (the same text for both databases).
 ACTIVE_WITH_KEY = select(*SUMMARY_COLUMNS).where(
-    T.dedupe_key == bindparam("key"), T.status.in_(ACTIVE_STATUSES), T.cancel_requested.is_(False)
+    T.dedupe_key == bindparam("key"), _ACTIVE_KEY.dialect_options["sqlite"]["where"]
+)
+
+
+def _existing_jobs(*, sqlite: bool) -> Any:
+    """Which of a batch's jobs exist. On PostgreSQL they are locked FOR KEY SHARE, as the foreign key
+    check of an insert would lock them, so none can be deleted before the batch commits (on SQLite the
+    batch holds the write lock)."""
+    return (
+        select(JOB_TABLE.c.id)
+        .where(JOB_TABLE.c.id.in_(_id_list("jobs", sqlite=sqlite)))
+        .with_for_update(read=True, key_share=True)
+    )
+
+
+# PostgreSQL: a batch takes a transaction-scoped lock per dedupe key (this class of the two-integer
+# advisory locks, "jobd"), in one order for every batch, before inserting. Without them two batches that
+# share keys in different orders would each wait for the other's uncommitted row: a deadlock.
+DEDUPE_LOCKS = 0x6A6F6264
+LOCK_KEYS = text(
+    "SELECT pg_advisory_xact_lock(:lock_class, h) FROM "
+    "(SELECT DISTINCT hashtext(key) AS h FROM unnest(CAST(:keys AS text[])) AS key ORDER BY h) AS ordered"
 )
 
 # -- claim ---------------------------------------------------------------------------------------------
@@ -294,29 +342,40 @@ class _DriverStatement:
         dialect = engine.dialect
         compiled = statement.compile(dialect=dialect)
         self.sql = compiled.string
-        self._params: list[tuple[str, Any, Callable[[Any], Any] | None]] = []
-        for name in compiled.positiontup or ():
+        self._order: tuple[str, ...] = tuple(compiled.positiontup or ())
+        # The statement's own literals are converted once, here, and each parameter the caller supplies
+        # once per call, however often the statement uses it (`now` sets three columns of a new task).
+        self._literals: dict[str, Any] = {}
+        self._caller: list[tuple[str, Callable[[Any], Any] | None]] = []
+        for name in dict.fromkeys(self._order):
             bind = compiled.binds[name]
-            fixed = _CALLER if bind.required else bind.value
-            self._params.append((name, fixed, bind.type._cached_bind_processor(dialect)))
-        self._results = [column.type._cached_result_processor(dialect, None) for column in compiled._result_columns]
+            process = bind.type._cached_bind_processor(dialect)
+            if bind.required:
+                self._caller.append((name, process))
+            else:
+                self._literals[name] = (
+                    process(bind.value) if process is not None and bind.value is not None else bind.value
+                )
+        processors = [column.type._cached_result_processor(dialect, None) for column in compiled._result_columns]
+        # Only the columns that need converting are visited (8 of a summary's 22: dates, JSON, booleans).
+        self._results = [(i, p) for i, p in enumerate(processors) if p is not None]
 
     def bind(self, params: dict[str, Any]) -> tuple[Any, ...]:
-        bound = []
-        for name, fixed, process in self._params:
-            value = params[name] if fixed is _CALLER else fixed
-            bound.append(process(value) if process is not None and value is not None else value)
-        return tuple(bound)
+        values = self._literals.copy()
+        for name, process in self._caller:
+            value = params[name]
+            values[name] = process(value) if process is not None and value is not None else value
+        return tuple(map(values.__getitem__, self._order))
 
     def rows(self, raw: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        processors = self._results
-        return [
-            tuple(p(v) if p is not None and v is not None else v for p, v in zip(processors, row, strict=True))
-            for row in raw
-        ]
-
-
-_CALLER = object()  # a parameter the caller supplies (not a literal of the statement)
+        out = []
+        for row in raw:
+            values = list(row)
+            for i, process in self._results:
+                if (value := values[i]) is not None:
+                    values[i] = process(value)
+            out.append(tuple(values))
+        return out
 
 
 class Statements:
@@ -326,8 +385,11 @@ class Statements:
         self.sqlite = engine.dialect.name == "sqlite"
         self.claim_candidates = _claim_candidates(sqlite=self.sqlite)
         self.claim = _claim(sqlite=self.sqlite)
+        self.insert = _insert(sqlite=self.sqlite)
+        self.existing_jobs = _existing_jobs(sqlite=self.sqlite)
         hot = (
-            INSERT,
+            self.insert,
+            ACTIVE_WITH_KEY,
             limits.STORED,
             RUNNING_BY_KIND_AND_MINE,
             LIVE_WORKERS,

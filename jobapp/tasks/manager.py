@@ -1,10 +1,10 @@
 """Every task-lifecycle verb, and the only code that writes task rows.
 
-Verbs: enqueue, claim, heartbeat, save_progress, complete_many, fail, mark_cancelled, cancel, retry,
-retry_failed, delete_job, requeue, rescue, prune. Each transition is guarded (`WHERE status = … AND worker_id = …`);
-a guard that matches no row means the caller lost the task (cancelled, rescued elsewhere) and must stop. The columns
-a transition into each status sets are defined once (`_landing`), and every statement is built once, at
-import, and only bound and executed per call.
+Verbs: enqueue (enqueue_many: several in one transaction), claim, heartbeat, save_progress, complete_many, fail,
+mark_cancelled, cancel, retry, retry_failed, delete_job, requeue, rescue, prune. Each transition is guarded
+(`WHERE status = … AND worker_id = …`); a guard that matches no row means the caller lost the task (cancelled,
+rescued elsewhere) and must stop. The columns a transition into each status sets are defined once (`_landing`),
+and every statement is built once, at import, and only bound and executed per call.
 
 The verbs are synchronous and short; the asyncio runner calls them through `asyncio.to_thread`, batching
 where it can: one claim fills every free slot, one transaction completes every task that finished in the
@@ -260,32 +260,75 @@ class TaskManager:
     def enqueue(self, new: NewTask) -> Enqueued:
         """Insert a queued task, or return the active task that already holds its dedupe key.
 
-        Race-safe: the partial unique index decides, not a check before the insert.
+        Race-safe: the partial unique index decides, not a check before the insert. Raises `JobGone` when
+        the task's job was deleted.
         """
+        try:
+            if self._sqlite:
+                # Each statement is whole on its own: SQLite runs it in a transaction of its own (no BEGIN,
+                # no COMMIT), on this process's write connection.
+                with self._lock:
+                    enqueued = self._insert_or_find(self._shared_connection(), new, utcnow())
+            else:
+                with self._writing() as conn:
+                    enqueued = self._insert_or_find(conn, new, utcnow())
+        except (IntegrityError, sqlite3.IntegrityError):
+            # A dedupe hit inserts nothing and raises nothing: this is the job's foreign key.
+            if new.job_id is not None and not self._job_exists(new.job_id):
+                raise JobGone(new.job_id) from None
+            raise
+        if enqueued.created:
+            self.bus.publish(TaskChanged(enqueued.task))
+        return enqueued
+
+    def enqueue_many(self, news: Sequence[NewTask]) -> list[Enqueued | JobGone]:
+        """`enqueue` for several tasks in one transaction (on SQLite, one hold of the write lock).
+
+        Entry by entry the same as calling `enqueue` for each in order: an `Enqueued`, created or not (an
+        active task, or one earlier in the batch, holds the key: that task is returned), or, for a task
+        whose job was deleted, the `JobGone` error in its place, returned rather than raised so the rest of
+        the batch is queued. The created tasks are announced after the commit, in one hand-over.
+        """
+        if not news:
+            return []
+        now = utcnow()
+        results: list[Enqueued | JobGone] = []
+        holders: dict[str, Enqueued] = {}  # the task each key resolved to earlier in the batch
+        with self._writing() as conn:
+            if self._pg and (keys := [new.dedupe_key for new in news if new.dedupe_key]):
+                conn.execute(sql.LOCK_KEYS, {"lock_class": sql.DEDUPE_LOCKS, "keys": keys})
+            # Checked up front, under the write lock (SQLite) or a lock on the jobs (PostgreSQL), so no
+            # insert fails its foreign key: on PostgreSQL a failed statement would abort the whole batch.
+            job_ids = list({new.job_id for new in news if new.job_id is not None})
+            found = self._q.rows(conn, self._q.existing_jobs, {"jobs": self._q.ids(job_ids)}) if job_ids else []
+            jobs = {row[0] for row in found}
+            for new in news:
+                if new.job_id is not None and new.job_id not in jobs:
+                    results.append(JobGone(new.job_id))
+                elif new.dedupe_key in holders:
+                    holder = holders[new.dedupe_key]
+                    results.append(Enqueued(holder.task_id, False, holder.task))
+                else:
+                    enqueued = self._insert_or_find(conn, new, now)
+                    if new.dedupe_key:
+                        holders[new.dedupe_key] = enqueued
+                    results.append(enqueued)
+        self.bus.publish_many(TaskChanged(r.task) for r in results if isinstance(r, Enqueued) and r.created)
+        return results
+
+    def _insert_or_find(self, conn: Connection, new: NewTask, now: datetime) -> Enqueued:
+        """Insert `new`, or find the active task that holds its dedupe key (the insert then does nothing)."""
+        values = _insert_values(new, now)
         for _ in range(5):
-            values = _insert_values(new, utcnow())
-            try:
-                task_id = self._insert(values)
-            except (IntegrityError, sqlite3.IntegrityError):
-                if new.dedupe_key and (existing := self._active_with_key(new.dedupe_key)):
-                    return Enqueued(existing.id, False, existing)
-                if new.job_id is not None and not self._job_exists(new.job_id):
-                    raise JobGone(new.job_id) from None
-                # The holder of the key finished between our insert and our look-up: go again.
-                continue
-            summary = _queued_summary(task_id, values)
-            self.bus.publish(TaskChanged(summary))
-            return Enqueued(task_id, True, summary)
+            if inserted := self._q.rows(conn, self._q.insert, values):
+                return Enqueued(inserted[0][0], True, _queued_summary(inserted[0][0], values))
+            if found := self._q.rows(conn, sql.ACTIVE_WITH_KEY, {"key": new.dedupe_key}):
+                holder = TaskSummary.from_row(found[0])
+                return Enqueued(holder.id, False, holder)
+            # The holder finished between the insert and the look-up (each statement sees the latest
+            # commits): go again.
         msg = f"could not enqueue {new.kind}: dedupe key {new.dedupe_key!r} kept changing hands"
         raise RuntimeError(msg)
-
-    def _insert(self, values: dict[str, Any]) -> int:
-        if not self._sqlite:
-            with self._writing() as conn:
-                return self._q.rows(conn, sql.INSERT, values)[0][0]
-        # One statement needs no transaction of its own: SQLite runs it in one (no BEGIN, no COMMIT).
-        with self._lock:
-            return self._q.rows(self._shared_connection(), sql.INSERT, values)[0][0]
 
     def _active_with_key(self, dedupe_key: str) -> TaskSummary | None:
         with self.engine.connect() as conn:

@@ -8,16 +8,19 @@ runner's); nothing asserts how long anything took.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, event, select, update
 from sqlmodel import Session
 
-from jobapp.db import writer
+from jobapp.db import make_engine, writer
 from jobapp.models import Job, Task, utcnow
 from jobapp.tasks import (
     EventBus,
@@ -176,6 +179,149 @@ def count_commits() -> Callable[[TaskManager], list[int]]:
         return sizes
 
     return record
+
+
+# -- enqueue in batches ----------------------------------------------------------------------------
+
+
+def keyed(key: str, job_id: int | None = None) -> NewTask:
+    return NewTask("evaluate-job", job_id=job_id, dedupe_key=key)
+
+
+def active_with_key(engine: Engine, key: str) -> list[int]:
+    with engine.connect() as conn:
+        query = select(T.id).where(T.dedupe_key == key, T.status.in_(("queued", "running")))
+        return list(conn.execute(query).scalars())
+
+
+class TestEnqueueMany:
+    def test_creates_every_task_in_order_in_one_transaction(self, manager, engine):
+        commits: list[object] = []
+
+        def count(conn: object) -> None:
+            commits.append(conn)
+
+        news = [
+            NewTask("evaluate-job", payload={"n": 0}),
+            NewTask("generate-cv", payload={"n": 1}, priority=2, max_attempts=3),
+            NewTask("discover-jobs"),
+        ]
+        event.listen(engine, "commit", count)
+        results = manager.enqueue_many(news)
+        event.remove(engine, "commit", count)
+
+        assert len(commits) == 1
+        assert all(r.created for r in results)
+        ids = [r.task_id for r in results]
+        assert ids == sorted(ids)  # queued in the order given
+        for new, result in zip(news, results, strict=True):
+            assert result.task == manager.summary(result.task_id)
+            row = manager.task(result.task_id)
+            assert (row["kind"], row["status"], row["payload"]) == (new.kind, "queued", new.payload)
+            assert (row["priority"], row["max_attempts"]) == (new.priority, new.max_attempts)
+        assert manager.enqueue_many([]) == []
+
+    def test_a_key_held_by_an_active_task_or_earlier_in_the_batch_returns_that_task(self, manager, engine):
+        queued = manager.enqueue(keyed("k-queued")).task_id
+        running = manager.enqueue(keyed("k-running")).task_id
+        finished = manager.enqueue(keyed("k-finished")).task_id
+        manager.claim("w1", limit=3, lease_seconds=30)
+        assert manager.complete(finished, "w1", result={})
+        results = manager.enqueue_many(
+            [keyed("k-queued"), keyed("k-new"), keyed("k-new"), keyed("k-running"), keyed("k-finished")]
+        )
+
+        assert [r.created for r in results] == [False, True, False, False, True]
+        assert results[0].task_id == queued
+        assert results[2].task_id == results[1].task_id  # the first of a repeated key wins
+        assert results[2].task == results[1].task
+        assert (results[3].task_id, results[3].task.status) == (running, "running")
+        assert results[4].task_id != finished  # a finished task holds no key
+        for key in ("k-queued", "k-new", "k-running", "k-finished"):
+            assert len(active_with_key(engine, key)) == 1
+
+    def test_a_task_of_a_deleted_job_is_reported_and_the_rest_are_queued(self, manager, engine):
+        kept, deleted = make_job(engine), make_job(engine)
+        assert manager.delete_job(deleted)
+        results = manager.enqueue_many(
+            [NewTask("evaluate-job", job_id=deleted), keyed("k-kept", kept), keyed(f"k-{deleted}", deleted)]
+        )
+
+        assert isinstance(results[0], JobGone) and results[0].job_id == deleted
+        assert isinstance(results[2], JobGone) and results[2].job_id == deleted
+        assert results[1].created and manager.task(results[1].task_id)["job_id"] == kept
+        with engine.connect() as conn:
+            assert conn.execute(select(T.id).where(T.job_id == deleted)).all() == []
+        with pytest.raises(JobGone):  # a single enqueue raises it
+            manager.enqueue(NewTask("evaluate-job", job_id=deleted))
+
+    async def test_one_event_per_created_task_published_after_the_commit(self, manager, engine):
+        held = manager.enqueue(keyed("k-held")).task_id
+        events = manager.bus.subscribe()
+        handed_over: list[list[TaskSummary]] = []
+        committed_then: list[TaskSummary | None] = []
+        publish_many = manager.bus.publish_many
+
+        def record(published, **kwargs):  # type: ignore[no-untyped-def]
+            batch = [e.task for e in published]
+            handed_over.append(batch)
+            # What another connection reads at the moment of publishing: only committed rows.
+            committed_then.extend(manager.summary(summary.id) for summary in batch)
+            publish_many(batch and [TaskChanged(t) for t in batch], **kwargs)
+
+        manager.bus.publish_many = record  # type: ignore[method-assign]
+        results = manager.enqueue_many([keyed("k-a"), keyed("k-held"), keyed("k-b"), NewTask("discover-jobs")])
+
+        created = [r.task for r in results if r.created]
+        assert [r.task_id for r in results if not r.created] == [held]
+        assert handed_over == [created]  # one hand-over, nothing for the dedupe hit
+        assert committed_then == created
+        assert [e.task for e in drain(events)] == created
+
+    def test_concurrent_batches_with_overlapping_keys_never_make_two_active_tasks(self, db_url):
+        """Two managers on their own engines (two processes, in effect) enqueue the same keys in opposite
+        orders, while a third enqueues some of them one by one."""
+        engines = [make_engine(db_url) for _ in range(3)]
+        try:
+            managers = [TaskManager(e, EventBus()) for e in engines]
+            for round_no in range(4):
+                keys = [f"r{round_no}-k{i}" for i in range(40)]
+                news = [
+                    [*keys, f"r{round_no}-only-a"],
+                    [*keys[::-1], f"r{round_no}-only-b"],
+                    keys[::3],
+                ]
+                by_key: dict[str, set[int]] = {}
+                created: Counter[str] = Counter()
+                for ordered, results in zip(news, race(managers, news), strict=True):
+                    for key, result in zip(ordered, results, strict=True):
+                        by_key.setdefault(key, set()).add(result.task_id)
+                        created[key] += result.created
+                for key, task_ids in by_key.items():
+                    assert len(task_ids) == 1, key  # every caller got the same task
+                    assert created[key] == 1, key
+                    assert active_with_key(engines[0], key) == list(task_ids)
+        finally:
+            for e in engines:
+                e.dispose()
+
+
+def race(managers: list[TaskManager], news: list[list[str]]) -> list[list[Any]]:
+    """Start together: the first two managers enqueue their keys in one batch each, the third one by one."""
+    barrier = threading.Barrier(3)
+
+    def batch(manager: TaskManager, keys: list[str]) -> list[Any]:
+        barrier.wait(timeout=30)
+        return manager.enqueue_many([keyed(k) for k in keys])
+
+    def singles(manager: TaskManager, keys: list[str]) -> list[Any]:
+        barrier.wait(timeout=30)
+        return [manager.enqueue(keyed(k)) for k in keys]
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        futures = [pool.submit(batch, managers[0], news[0]), pool.submit(batch, managers[1], news[1])]
+        futures.append(pool.submit(singles, managers[2], news[2]))
+        return [f.result() for f in futures]
 
 
 # -- progress --------------------------------------------------------------------------------------
