@@ -5,21 +5,21 @@ one summary: "3 queued, 1 already queued", then the batch's progress live (`batc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from jobapp import jobs
 from jobapp.models import JobStatus, TaskStatus
-from jobapp.tasks import Enqueued, JobGone, ProgressTick, TaskManager, TaskSummary
-from jobapp.work import request_cv, request_evaluation
-from jobapp.work.cv import EMPHASES, LENGTHS
+from jobapp.tasks import JobGone, ProgressTick, TaskManager, TaskSummary
+from jobapp.work import cv, evaluate, requests
+from jobapp.work.kind import TaskKind
 
-# The work a bulk button asks for, by name: (what the summary calls it, the request).
-ACTIONS: dict[str, tuple[str, Callable[[TaskManager, int], Enqueued]]] = {
-    "evaluate": ("Evaluation", lambda m, job_id: request_evaluation(m, job_id)),
+# The work a bulk button asks for, by name: (what the summary calls it, the kind, its options).
+ACTIONS: dict[str, tuple[str, TaskKind, dict[str, str]]] = {
+    "evaluate": ("Evaluation", evaluate.KIND, {}),
     # The job page's default CV settings (the first of each choice).
-    "cv": ("Tailored CV", lambda m, job_id: request_cv(m, job_id, emphasis=EMPHASES[0], length=LENGTHS[0])),
+    "cv": ("Tailored CV", cv.KIND, {"emphasis": cv.EMPHASES[0], "length": cv.LENGTHS[0]}),
 }
 
 
@@ -46,13 +46,11 @@ class BulkOutcome:
 
 
 def request_many(manager: TaskManager, action: str, job_ids: Iterable[int]) -> BulkOutcome:
-    """Queue `action` ("evaluate" or "cv") for every job; returns what happened."""
-    _, request = ACTIONS[action]
+    """Queue `action` ("evaluate" or "cv") for every job, in one transaction; returns what happened."""
+    _, kind, options = ACTIONS[action]
     outcome = BulkOutcome()
-    for job_id in dict.fromkeys(job_ids):  # each job once, in the order given
-        try:
-            enqueued = request(manager, job_id)
-        except JobGone:
+    for enqueued in requests.request_many(manager, kind, dict.fromkeys(job_ids), options):  # each job once
+        if isinstance(enqueued, JobGone):
             outcome.missing += 1
             continue
         outcome.task_ids.append(enqueued.task_id)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlmodel import Session
 
 from jobapp import preferences
-from jobapp.tasks import Enqueued, NewTask, TaskManager
+from jobapp.tasks import Enqueued, JobGone, NewTask, TaskManager
 from jobapp.work.kind import TaskKind
 
 # Work a person clicked for runs before work the app queued by itself.
@@ -63,3 +63,18 @@ def request(
     with Session(manager.engine) as s:
         task = new_task(s, kind, job_id, options, priority=priority)
     return manager.enqueue(task)
+
+
+def request_many(
+    manager: TaskManager,
+    kind: TaskKind,
+    job_ids: Iterable[int],
+    options: Mapping[str, Any] | None = None,
+    *,
+    priority: int = CLICKED,
+) -> list[Enqueued | JobGone]:
+    """`request` for each job, in one transaction (`TaskManager.enqueue_many`): per job, in order, the task
+    queued or found, or `JobGone` for a job deleted meanwhile."""
+    with Session(manager.engine) as s:
+        tasks = [new_task(s, kind, job_id, options, priority=priority) for job_id in job_ids]
+    return manager.enqueue_many(tasks)
