@@ -62,7 +62,7 @@ class Job(SQLModel, table=True):
     description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     status: str = Field(default=JobStatus.PENDING, max_length=16, index=True)
     # Evaluation results (written in the transaction that completes evaluate-job).
-    fit_score: int | None = None
+    fit_score: int | None = Field(default=None, index=True)  # indexed: the fit histogram and the fit sort
     evaluation: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     evaluated_at: datetime | None = None
     # Found by a board scan (discover-jobs): when, and on which followed board. None for jobs a person added.
@@ -83,7 +83,8 @@ class Job(SQLModel, table=True):
     starred: bool = False
     next_step: str = Field(default="", sa_column=Column(Text, nullable=False, default="", server_default=""))
     next_step_on: date | None = Field(default=None, index=True)
-    applied_at: datetime | None = None  # set when the status first becomes Applied
+    # Set when the status first becomes Applied; indexed for the applications-per-week chart.
+    applied_at: datetime | None = Field(default=None, index=True)
     # The fields the person typed: re-reading the posting never overwrites them.
     user_edited: list[str] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False, default=list, server_default=text("'[]'"))
