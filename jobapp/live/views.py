@@ -45,8 +45,19 @@ def job_activity(picture: Picture) -> dict[str, str]:
     return {job_id: " · ".join(parts) for job_id, parts in labels.items()}
 
 
-def task_rows(picture: Picture, tasks: list[TaskSummary], titles: dict[int, str]) -> list[dict[str, Any]]:
-    return [task_row(t, picture.progress_of(t), titles.get(t.job_id or 0, "")) for t in tasks]
+def task_rows(tasks: list[TaskSummary], titles: dict[int, str]) -> list[dict[str, Any]]:
+    """Rows as last written: a running row's live progress goes in `ticks`, so a progress update does not
+    re-send the lists."""
+    return [task_row(t, None, titles.get(t.job_id or 0, "")) for t in tasks]
+
+
+def ticks(picture: Picture, tasks: list[TaskSummary]) -> dict[str, list[Any]]:
+    """Task id (as text) → [percent, label]: the live progress of the running ones among `tasks`."""
+    out: dict[str, list[Any]] = {}
+    for task in tasks:
+        if task.status == "running" and (tick := picture.progress_of(task)) is not None:
+            out[str(task.id)] = [tick.progress, tick.label]
+    return out
 
 
 def job_ids(tasks: list[TaskSummary]) -> set[int]:

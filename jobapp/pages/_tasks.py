@@ -89,17 +89,26 @@ def task_line(
     )
 
 
-def task_list(tasks: rx.Var, *, empty: str, show_job: bool = False, id_prefix: str = "") -> rx.Component:
+def task_list(
+    tasks: rx.Var, *, empty: str, show_job: bool = False, id_prefix: str = "", ticks: rx.Var | None = None
+) -> rx.Component:
     """Rows from `jobapp.live.rows.task_row` dicts, keyed by task id (a row keeps its element when the list
-    reorders, as running tasks move first)."""
+    reorders, as running tasks move first). `ticks` (task id as text → [percent, label]) overrides a running
+    row's progress: the lists stay as they are while only the ticks change."""
 
     def line(task: rx.Var) -> rx.Component:
+        progress, label = task["progress"].to(int), task["progress_label"].to(str)
+        if ticks is not None:
+            key = task["id"].to_string()
+            live = ticks.contains(key)  # type: ignore[attr-defined]
+            progress = rx.cond(live, ticks[key][0].to(int), progress)
+            label = rx.cond(live, ticks[key][1].to(str), label)
         return task_line(
             task_id=task["id"].to(int),
             kind=task["kind"].to(str),
             status=task["status"].to(str),
-            progress=task["progress"].to(int),
-            progress_label=task["progress_label"].to(str),
+            progress=progress,
+            progress_label=label,
             error=task["error"].to(str),
             job_id=task["job_id"].to(int),
             job_title=task["job_title"].to(str),

@@ -106,7 +106,7 @@ def activity() -> rx.Component:
             ),
         ),
         rx.box(
-            task_list(Board.active, empty="Nothing queued.", show_job=True),
+            task_list(Board.active, ticks=Board.ticks, empty="Nothing queued.", show_job=True),
             id="active-tasks",
             width="100%",
         ),
@@ -123,6 +123,7 @@ def activity() -> rx.Component:
             rx.box(
                 task_list(
                     ActivityView.tasks,
+                    ticks=Board.ticks,
                     empty="No task matches this filter.",
                     show_job=True,
                     id_prefix="all-",

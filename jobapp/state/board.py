@@ -21,6 +21,9 @@ class Board(rx.State):
     active_total: int = 0
     # The most recently finished tasks, newest first.
     recent: list[dict[str, Any]] = []
+    # The activity page's running tasks, task id (as text) → [percent, label]: their live progress, apart
+    # from the rows, so a progress update sends this small map and not the lists.
+    ticks: dict[str, list[Any]] = {}
     # Job id (as text) → what is being built for it, e.g. "evaluation 40% · cover letter queued".
     job_activity: dict[str, str] = {}
     # The navigation indicator: "Building 3 items: evaluating #14 (+2 more)"; empty when idle.

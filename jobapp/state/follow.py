@@ -142,13 +142,15 @@ class TabView:
             recent = list(picture.recent)
             titles = await self.hub.titles_for(views.job_ids(shown + recent))
             board_fields |= {
-                "active": views.task_rows(picture, shown, titles),
+                "active": views.task_rows(shown, titles),
                 "active_total": len(active),
-                "recent": views.task_rows(picture, recent, titles),
+                "recent": views.task_rows(recent, titles),
             }
         fresh[self.board] = board_fields
         if self.page.name == "activity" and (everything or pending.board or pending.job_rows or pending.deleted):  # type: ignore[union-attr]
             fresh[ActivityView], fresh[ActivityFilter] = await self._activity_fields(pending)
+            shown = picture.active_sorted()[: views.ACTIVE_SHOWN]
+            board_fields["ticks"] = views.ticks(picture, shown + self.listed)
         elif self.page.name == "task" and (everything or pending.board):  # type: ignore[union-attr]
             fresh[TaskView] = await self._task_fields(pending)
         elif self.page.name == "interview" and (everything or pending.board or pending.job_rows or pending.deleted):  # type: ignore[union-attr]
@@ -230,8 +232,7 @@ class TabView:
 
     async def _activity_fields(self, pending: Pending | None) -> tuple[dict[str, Any], dict[str, Any]]:
         """The filtered page of tasks, and the filter's controls: the page read from the database when a
-        task changed (not on progress ticks, which only refresh the running rows' progress from the live
-        picture)."""
+        task changed, not on progress ticks (a running row's live progress goes in `Board.ticks`)."""
         query = self.page.activity_query
         everything = pending is None or pending.everything
         if everything or pending.tasks:  # type: ignore[union-attr]
@@ -241,10 +242,9 @@ class TabView:
             )
         if everything or pending.job_rows or pending.deleted:  # type: ignore[union-attr]
             self.job_list = await asyncio.to_thread(self._read, _job_list)
-        picture = self.hub.picture
         titles = await self.hub.titles_for(views.job_ids(self.listed))
         listed = {
-            "tasks": views.task_rows(picture, self.listed, titles),
+            "tasks": views.task_rows(self.listed, titles),
             "total": self.listed_total,
             "page": query.page,
             "pages": activity.pages(self.listed_total),
