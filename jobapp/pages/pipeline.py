@@ -264,8 +264,23 @@ def batch_progress() -> rx.Component:
         rx.hstack(
             rx.cond(batch["finished"].to(bool), rx.icon("circle-check", size=18), rx.spinner(size="2")),
             rx.vstack(
-                rx.text(batch["text"].to(str), size="2", id="batch-text"),
-                rx.progress(value=batch["percent"].to(int), max=100, width="100%", id="batch-bar"),
+                rx.hstack(
+                    rx.text(batch["text"].to(str), size="2", id="batch-text"),
+                    rx.cond(
+                        batch["failed"].to(int) > 0,
+                        rx.link("See what failed", href="/activity?status=failed", size="2", id="batch-failures"),
+                    ),
+                    align="center",
+                    spacing="3",
+                ),
+                # Amber once a task of the batch has failed: the bar's end is not all good news.
+                rx.progress(
+                    value=batch["percent"].to(int),
+                    max=100,
+                    width="100%",
+                    color_scheme=rx.cond(batch["failed"].to(int) > 0, "amber", "blue"),
+                    id="batch-bar",
+                ),
                 spacing="1",
                 width="100%",
             ),
