@@ -108,7 +108,9 @@ class DiscoverState(rx.State):
                 self.form_error = str(error)
             return
         async with self:
-            self._clear_form()
+            # The follow ran in a thread: if the person has typed the next board meanwhile, keep it.
+            if (self.editing_id, self.board_input) == (editing, text):
+                self._clear_form()
             self.form_error, self.notice, self.notice_task = "", notice, 0
 
     @rx.event(background=True)
