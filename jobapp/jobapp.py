@@ -28,6 +28,8 @@ app = rx.App(
         rx.el.link(rel="icon", href="/favicon.ico", sizes="any"),
         rx.el.link(rel="icon", href="/logo.svg", type="image/svg+xml"),
     ],
+    # The few classes the plain list elements need (jobapp/components/plain.py).
+    stylesheets=["/jobapp.css"],
     admin_dash=rx.AdminDash(models=MODELS, view_overrides=VIEWS, admin=build_admin()),
 )
 app.register_lifespan_task(engine_lifespan)

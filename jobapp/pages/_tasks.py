@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from jobapp.components import plain
 from jobapp.components.badges import task_status_badge
 from jobapp.state.task_actions import TaskActions
 
@@ -19,7 +20,7 @@ def usage_text(cost: rx.Var[str], who: rx.Var[str]) -> rx.Component:
     """Tokens, estimated cost (or "cost unknown") and who did the work, once a task has used a model."""
     return rx.cond(
         cost != "",
-        rx.text(cost + " · " + who, size="1", color_scheme="gray", class_name="task-usage"),
+        plain.text(cost + " · " + who, size="1", color="gray", class_name="task-usage"),
         rx.fragment(),
     )
 
@@ -41,50 +42,41 @@ def task_line(
     id_prefix: rx.Var[str],
     rest: rx.RestProp,  # React's `key`, set by the list
 ) -> rx.Component:
-    """One task; `id_prefix` keeps element ids unique when one page lists a task twice."""
-    return rx.hstack(
+    """One task; `id_prefix` keeps element ids unique when one page lists a task twice. Plain elements with
+    Radix's classes (see jobapp.components.plain): the activity page lists up to 105 rows."""
+    return plain.flex(
         rest,
-        rx.link(  # the task's history page
-            "#" + task_id.to_string(),
-            href="/tasks/" + task_id.to_string(),
-            size="2",
-            color_scheme="gray",
-            width="3.5em",
-            class_name="task-link",
-        ),
-        rx.text(kind, size="2", weight="medium", width="12em"),
+        plain.link("#" + task_id.to_string(), to="/tasks/" + task_id.to_string(), color="gray", class_name="task-link"),
+        plain.text(kind, weight="medium", class_name="task-kind"),
         rx.cond(
             show_job,
-            rx.box(
+            rx.el.div(
                 rx.cond(
                     job_id > 0,
-                    rx.link(job_title, href="/jobs/" + job_id.to_string(), size="2"),
-                    rx.text(job_title, size="2", color_scheme="gray", class_name="task-job"),
+                    plain.link(job_title, to="/jobs/" + job_id.to_string()),
+                    plain.text(job_title, color="gray", class_name="task-job"),
                 ),
-                width="14em",
+                class_name="task-job-cell",
             ),
             rx.fragment(),
         ),
         task_status_badge(status),
         rx.cond(status == "running", rx.progress(value=progress, max=100, width="8em"), rx.fragment()),
-        rx.text(progress_label, size="2", class_name="task-label"),
-        rx.cond(status == "failed", rx.text(error, size="1", color_scheme="red"), rx.fragment()),
-        rx.spacer(),
+        plain.text(progress_label, class_name="task-label"),
+        rx.cond(status == "failed", plain.text(error, size="1", color="red"), rx.fragment()),
+        rx.el.div(class_name="grow"),
         usage_text(cost, who),
         rx.cond(
             (status == "queued") | (status == "running"),
-            rx.button("Cancel", size="1", variant="soft", color_scheme="red", on_click=TaskActions.cancel(task_id)),
+            plain.button("Cancel", color="red", on_click=TaskActions.cancel(task_id)),
             rx.cond(
                 ((status == "failed") | (status == "cancelled")) & ~job_deleted,
-                rx.button("Retry", size="1", variant="soft", on_click=TaskActions.retry(task_id)),
+                plain.button("Retry", on_click=TaskActions.retry(task_id)),
                 rx.fragment(),
             ),
         ),
-        align="center",
-        width="100%",
-        spacing="3",
         id=id_prefix + "task-" + task_id.to_string(),
-        class_name="task-row",
+        class_name="task-row full-width",
         custom_attrs={"data-status": status, "data-progress": progress.to_string()},
     )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from jobapp.components import plain
 from jobapp.components.badges import JOB_COLORS, fit_badge, job_status_badge, new_badge
 from jobapp.pages._page import page
 from jobapp.pipeline.query import SORTS, STATUSES
@@ -195,10 +196,11 @@ def move_menu(job_id: rx.Var[int]) -> rx.Component:
 
 
 def select_box(job_id: rx.Var[int], selected: rx.Var[bool]) -> rx.Component:
-    return rx.checkbox(
+    return plain.checkbox(
         checked=selected,
         on_change=lambda checked: PipelineActions.toggle(job_id, checked),
         class_name="job-select",
+        aria_label="Select",
     )
 
 
@@ -303,8 +305,8 @@ def work_cell(activity: rx.Var[str]) -> rx.Component:
     """The job's background work, apart from its status: "evaluation 40% · CV queued"."""
     return rx.cond(
         activity != "",
-        rx.hstack(rx.spinner(size="1"), rx.text(activity, size="2"), align="center"),
-        rx.text("—", color_scheme="gray"),
+        plain.flex(rx.spinner(size="1"), plain.text(activity)),
+        plain.text("—", color="gray"),
     )
 
 
@@ -321,23 +323,22 @@ def job_row(
     rest: rx.RestProp,  # React's `key`, set by the list
 ) -> rx.Component:
     key = job_id.to_string()
-    return rx.table.row(
+    # Plain cells with Radix's table classes (see jobapp.components.plain): the page renders fifty rows.
+    return rx.el.tr(
         rest,
-        rx.table.cell(select_box(job_id, selected)),
-        rx.table.cell(
-            rx.hstack(
-                rx.link(title, href="/jobs/" + key, class_name="job-link"),
-                new_badge(is_new),
-                align="center",
-            )
+        rx.el.td(select_box(job_id, selected), class_name="rt-TableCell"),
+        rx.el.td(
+            plain.flex(plain.link(title, to="/jobs/" + key, class_name="job-link"), new_badge(is_new)),
+            class_name="rt-TableCell",
         ),
-        rx.table.cell(company),
-        rx.table.cell(job_status_badge(status), class_name="job-status"),
-        rx.table.cell(fit_badge(fit_score)),
-        rx.table.cell(work_cell(activity), class_name="job-activity"),
-        rx.table.cell(move_menu(job_id)),
+        rx.el.td(company, class_name="rt-TableCell"),
+        rx.el.td(job_status_badge(status), class_name="rt-TableCell job-status"),
+        rx.el.td(fit_badge(fit_score), class_name="rt-TableCell"),
+        rx.el.td(work_cell(activity), class_name="rt-TableCell job-activity"),
+        rx.el.td(move_menu(job_id), class_name="rt-TableCell"),
         id="job-row-" + key,
-        data_status=status,
+        class_name="rt-TableRow",
+        custom_attrs={"data-status": status},
     )
 
 
@@ -408,33 +409,31 @@ def job_card(
     rest: rx.RestProp,  # React's `key`, set by the column
 ) -> rx.Component:
     key = job_id.to_string()
-    return rx.card(
+    # Plain elements with Radix's classes (see jobapp.components.plain): the board renders 140 cards.
+    return plain.card(
         rest,
-        rx.vstack(
-            rx.hstack(
+        plain.flex(
+            plain.flex(
                 select_box(job_id, selected),
-                rx.link(title, href="/jobs/" + key, class_name="job-link", size="2", weight="medium"),
-                rx.spacer(),
+                plain.link(title, to="/jobs/" + key, weight="medium", class_name="job-link grow"),
                 move_menu(job_id),
                 align="start",
-                width="100%",
+                class_name="full-width",
             ),
-            rx.hstack(
-                rx.text(company, size="1", color_scheme="gray"),
+            plain.flex(
+                plain.text(company, size="1", color="gray"),
                 fit_badge(fit_score),
                 new_badge(is_new),
-                align="center",
-                wrap="wrap",
+                wrap=True,
             ),
             # Status apart from the work: "Evaluated · evaluation 40%".
-            rx.text(status, rx.cond(activity != "", " · " + activity, ""), size="1", class_name="card-state"),
-            spacing="1",
-            width="100%",
+            plain.text(status, rx.cond(activity != "", " · " + activity, ""), size="1", class_name="card-state"),
+            direction="column",
+            align="start",
+            gap="1",
         ),
-        size="1",
-        width="100%",
         id="job-card-" + key,
-        class_name="job-card",
+        class_name="job-card full-width",
     )
 
 
@@ -476,6 +475,13 @@ def jobs_board() -> rx.Component:
 # -- pictures -------------------------------------------------------------------------------------------
 
 
+def once_loaded(chart: rx.Component) -> rx.Component:
+    """The chart once the pictures' data has come (the funnel always has its stages then), an empty box of its
+    height before: the page's first render, and the rows' frame, do not wait for recharts to lay out
+    charts of nothing; the data comes in the frame after the rows (`PipelineCharts`)."""
+    return rx.cond(PipelineCharts.funnel.length() > 0, chart, rx.el.div(class_name="chart-space"))  # type: ignore[attr-defined]
+
+
 # Every tick shown, slanted and small: ten buckets or eight weeks fit a third of the page without overlapping.
 SLANTED_TICKS = {"interval": 0, "angle": -40, "text_anchor": "end", "height": 48, "font_size": 11}
 
@@ -484,17 +490,19 @@ def funnel_chart() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Funnel", size="3"),
-            rx.recharts.funnel_chart(
-                # No labels inside the chart: on a narrow card they overlap; the stages are listed below.
-                rx.recharts.funnel(
-                    data=PipelineCharts.funnel,
-                    data_key="count",
-                    name_key="stage",
-                    is_animation_active=False,
-                ),
-                rx.recharts.graphing_tooltip(),
-                width="100%",
-                height=220,
+            once_loaded(
+                rx.recharts.funnel_chart(
+                    # No labels inside the chart: on a narrow card they overlap; the stages are listed below.
+                    rx.recharts.funnel(
+                        data=PipelineCharts.funnel,
+                        data_key="count",
+                        name_key="stage",
+                        is_animation_active=False,
+                    ),
+                    rx.recharts.graphing_tooltip(),
+                    width="100%",
+                    height=220,
+                )
             ),
             rx.hstack(
                 rx.foreach(
@@ -515,14 +523,16 @@ def fit_chart() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Fit scores", size="3"),
-            rx.recharts.bar_chart(
-                rx.recharts.bar(data_key="jobs", fill="var(--accent-9)", is_animation_active=False),
-                rx.recharts.x_axis(data_key="bucket", **SLANTED_TICKS),
-                rx.recharts.y_axis(allow_decimals=False),
-                rx.recharts.graphing_tooltip(),
-                data=PipelineCharts.histogram,
-                width="100%",
-                height=220,
+            once_loaded(
+                rx.recharts.bar_chart(
+                    rx.recharts.bar(data_key="jobs", fill="var(--accent-9)", is_animation_active=False),
+                    rx.recharts.x_axis(data_key="bucket", **SLANTED_TICKS),
+                    rx.recharts.y_axis(allow_decimals=False),
+                    rx.recharts.graphing_tooltip(),
+                    data=PipelineCharts.histogram,
+                    width="100%",
+                    height=220,
+                )
             ),
             width="100%",
         ),
@@ -535,14 +545,16 @@ def applications_chart() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Applications per week", size="3"),
-            rx.recharts.bar_chart(
-                rx.recharts.bar(data_key="applications", fill="var(--grass-9)", is_animation_active=False),
-                rx.recharts.x_axis(data_key="week", **SLANTED_TICKS),
-                rx.recharts.y_axis(allow_decimals=False),
-                rx.recharts.graphing_tooltip(),
-                data=PipelineCharts.applications,
-                width="100%",
-                height=220,
+            once_loaded(
+                rx.recharts.bar_chart(
+                    rx.recharts.bar(data_key="applications", fill="var(--grass-9)", is_animation_active=False),
+                    rx.recharts.x_axis(data_key="week", **SLANTED_TICKS),
+                    rx.recharts.y_axis(allow_decimals=False),
+                    rx.recharts.graphing_tooltip(),
+                    data=PipelineCharts.applications,
+                    width="100%",
+                    height=220,
+                )
             ),
             rx.text(
                 "This week: " + PipelineCharts.applications[-1]["applications"].to(str),

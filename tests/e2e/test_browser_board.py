@@ -64,6 +64,22 @@ def test_the_board_shows_a_column_per_status_and_a_card_moves_by_its_menu(site, 
     assert statuses == ["Pending", "Evaluated", "Applied", "Interview", "Offer", "Rejected", "Discarded"]
     expect(column(mover, "Evaluated").locator(".job-card")).to_have_count(2)
     expect(column(mover, "Evaluated").locator(".column-count")).to_have_text("2")
+    # Cards are plain elements with Radix Themes' class names (jobapp/components/plain.py): those classes
+    # still give them Radix's look (an upgrade that renamed them would leave the cards bare).
+    look = mover.locator(f"#job-card-{ids['Data Engineer']}").evaluate(
+        """(card) => {
+            const style = (selector) => getComputedStyle(card.querySelector(selector));
+            return {
+                padding: getComputedStyle(card).paddingTop,
+                badge: style('.rt-Badge').backgroundColor,
+                link: style('.job-link').color,
+                text: style('.card-state').color,
+            };
+        }"""
+    )
+    assert look["padding"] != "0px"
+    assert look["badge"] not in ("rgba(0, 0, 0, 0)", "transparent")
+    assert look["link"] != look["text"]
 
     card = f"#job-card-{ids['Platform Engineer']}"
     expect(column(watcher, "Pending").locator(card)).to_be_visible()
