@@ -82,7 +82,8 @@ def link(
         class_name,
     )
     # Radix colors text only where `data-accent-color` is set; "" is the app's accent, as Radix's Link writes.
-    return ReactRouterLink.create(*children, to=to, class_name=names, **_accent("" if color is None else color), **props)
+    accent = _accent("" if color is None else color)
+    return ReactRouterLink.create(*children, to=to, class_name=names, **accent, **props)
 
 
 def card(*children: Any, class_name: str = "", **props: Any) -> rx.Component:
