@@ -368,13 +368,21 @@ def pager() -> rx.Component:
     )
 
 
+def page_ticked() -> rx.Var[bool]:
+    """Every row of the page is selected: the header box follows the selection (a bulk action clears it)."""
+    shown = PipelineView.rows.to(list[dict]).pluck("id")
+    unticked = shown.filter(lambda job_id: ~PipelineActions.selected.contains(job_id))
+    return (shown.length() > 0) & (unticked.length() == 0)
+
+
 def jobs_list() -> rx.Component:
     return rx.vstack(
         rx.table.root(
             rx.table.header(
                 rx.table.row(
                     rx.table.column_header_cell(
-                        rx.checkbox(on_change=PipelineActions.toggle_page, id="select-page"), width="2em"
+                        rx.checkbox(checked=page_ticked(), on_change=PipelineActions.toggle_page, id="select-page"),
+                        width="2em",
                     ),
                     rx.table.column_header_cell("Job"),
                     rx.table.column_header_cell("Company"),

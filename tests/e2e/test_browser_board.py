@@ -179,10 +179,13 @@ def test_bulk_evaluate_queues_one_task_per_selected_job_with_dedupe(site, backen
 
     # A bulk move goes through the job page's path: every row moves.
     page.locator("#select-page").click()
+    expect(page.locator("#select-page")).to_be_checked()
     page.locator("#bulk-move").click()
     page.get_by_role("menuitem", name="Discarded").click()
     expect(page.locator("#pipeline-notice")).to_have_text("Discarded: 5 moved.")
     expect(page.locator("tr[data-status='Discarded']")).to_have_count(5)
+    # The move used the selection up, and the header box follows the selection.
+    expect(page.locator("#select-page")).not_to_be_checked()
 
 
 def test_bulk_evaluate_shows_the_batch_progress_until_every_task_ends(site, backend, context):
