@@ -225,9 +225,19 @@ class Task(SQLModel, table=True):
             sqlite_where=text("status IN ('queued', 'running') AND NOT cancel_requested"),
             postgresql_where=text("status IN ('queued', 'running') AND NOT cancel_requested"),
         ),
-        # The claim query: queued rows in (priority, id) order straight from the index, no sort.
-        Index("ix_task_claim", "status", "priority", "id"),
-        Index("ix_task_finished", "status", "finished_at"),
+        # The claim query: queued rows in (priority, id) order straight from the index, no sort. Partial, so
+        # only enqueue and claim touch it: a completion (running → completed) leaves it alone.
+        Index(
+            "ix_task_claim",
+            "status",  # constant here, but it lets the planner prefer this index to ix_task_status_id
+            "priority",
+            "id",
+            sqlite_where=text("status = 'queued'"),
+            postgresql_where=text("status = 'queued'"),
+        ),
+        # No (status, finished_at) index: its one reader was the hourly prune, which reads the finished rows
+        # of a status through ix_task_status_id (retention bounds them), while every enqueue, claim and
+        # completion paid to keep it (migration 0012).
         # Lists filtered by status or kind, newest first (the admin, the REST API).
         Index("ix_task_status_id", "status", "id"),
         Index("ix_task_kind_id", "kind", "id"),

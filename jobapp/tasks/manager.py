@@ -47,7 +47,6 @@ from jobapp.tasks import retry as retry_policy
 from jobapp.tasks._sql import CANCELLED, COMPLETED, FAILED, QUEUED, TASK_TABLE, T
 from jobapp.tasks.errors import AlreadyEnqueued, JobGone
 from jobapp.tasks.events import EventBus, TaskChanged
-from jobapp.tasks.limits import STORED as STORED_LIMITS
 from jobapp.tasks.limits import Limits, limits_from, read_limits
 from jobapp.tasks.summary import SUMMARY_COLUMNS, TaskSummary
 
@@ -352,21 +351,25 @@ class TaskManager:
             return []
         with self._writing() as conn:
             rows = self._claim_in(conn, worker_id, limit, lease_seconds, utcnow())
-        return self._claimed(rows)
+        claimed = self._claimed(rows)
+        self._emit(rows)
+        return claimed
 
     def _claim_in(self, conn: Connection, worker_id: str, limit: int, lease_seconds: float, now: datetime) -> list[Any]:
         q = self._q
         if self._pg:
             conn.execute(select(func.pg_advisory_xact_lock(literal(CLAIM_LOCK))))
-        stored = q.rows(conn, STORED_LIMITS)
-        limits = limits_from(stored[0][0] if stored else None, self.default_limits)
+        limits, live, mine = self.default_limits, 1, 0
         running: dict[str, int] = {}
-        mine = 0
-        for kind, is_mine, count in q.rows(conn, sql.RUNNING_BY_KIND_AND_MINE, {"me": worker_id}):
-            running[kind] = running.get(kind, 0) + count
-            mine += count if is_mine else 0
         since = now - timedelta(seconds=lease_seconds)
-        live = max(1, q.rows(conn, sql.LIVE_WORKERS, {"since": since})[0][0])
+        for what, kind, is_mine, count, stored in q.rows(conn, sql.CLAIM_STATE, {"me": worker_id, "since": since}):
+            if what == "running":
+                running[kind] = running.get(kind, 0) + count
+                mine += count if is_mine else 0
+            elif what == "workers":
+                live = max(1, count)
+            else:
+                limits = limits_from(stored, self.default_limits)
         fair_share = math.ceil(limits.concurrency / live)
         room = min(limit, limits.concurrency - sum(running.values()), fair_share - mine)
         if room <= 0:
@@ -392,9 +395,8 @@ class TaskManager:
         return q.rows(conn, q.claim, {"chosen": q.ids(chosen), "me": worker_id, "now": now, "lease": lease})
 
     def _claimed(self, rows: list[Any]) -> list[ClaimedTask]:
-        """Announce claimed rows and hand them to the runner in queue order."""
+        """Claimed rows as the runner's tasks, in queue order (the caller announces them after its commit)."""
         rows.sort(key=lambda r: (r[4], r[0]))  # priority, id
-        self._emit(rows)
         return [
             ClaimedTask(r[0], r[1], r[3], r[_SUMMARY_WIDTH] or {}, r[5], r[6], tuple(r[_SUMMARY_WIDTH + 1] or ()))
             for r in rows
@@ -496,8 +498,9 @@ class TaskManager:
                 emitted += written
                 outcomes.append(bool(written))
             claimed = self._claim_in(conn, worker_id, claim, lease_seconds, now) if claim > 0 else []
-        self._emit(emitted)
-        return outcomes, self._claimed(claimed)
+        tasks = self._claimed(claimed)
+        self._emit([*emitted, *claimed])  # one announcement for the whole transaction
+        return outcomes, tasks
 
     def complete(self, task_id: int, worker_id: str, **fields: Any) -> bool:
         """`complete_many` for one task (its `apply` exceptions are raised)."""
