@@ -26,7 +26,6 @@ refused by the guard, so results are written once, but the handler's side effect
 from __future__ import annotations
 
 import contextlib
-import logging
 import math
 import sqlite3
 import threading
@@ -43,6 +42,7 @@ from sqlmodel import Session
 
 from jobapp.db import writer
 from jobapp.models import FINISHED_STATUSES, Job, Task, utcnow
+from jobapp.tasks import _checkpointer
 from jobapp.tasks import _sql as sql
 from jobapp.tasks import retry as retry_policy
 from jobapp.tasks._sql import CANCELLED, COMPLETED, FAILED, QUEUED, TASK_TABLE, T
@@ -60,12 +60,11 @@ CLAIM_LOCK = 0x6A6F62617070
 # SQLite: a checkpoint copies the write-ahead log back into the database file, with an fsync. Left to
 # SQLite, it runs inside the commit that takes the log past 1,000 pages, while that verb holds this
 # process's write lock, so that verb and every one queued behind it wait milliseconds (they were the busy
-# enqueue's p99). Instead a thread of its own checkpoints every CHECKPOINT_EVERY commits (PASSIVE: writers
-# go on meanwhile); the write connection's own automatic checkpoint stays, as a backstop, at a higher bound.
+# enqueue's p99). Instead the checkpoint thread (`_checkpointer`) is asked every CHECKPOINT_EVERY commits
+# (PASSIVE: writers go on meanwhile); the write connection's own automatic checkpoint stays, as a backstop,
+# at a higher bound.
 CHECKPOINT_EVERY = 128  # commits: an enqueue writes about 6 pages to the log, a group commit of 4 about 10
 CHECKPOINT_BACKSTOP_PAGES = 4000
-
-logger = logging.getLogger("jobapp.tasks")
 
 
 @dataclass(frozen=True)
@@ -216,7 +215,7 @@ class TaskManager:
         # instead of checking one out of the pool for every transaction.
         self._sqlite_conn: Connection | None = None
         self._commits = 0  # since the last checkpoint (SQLite)
-        self._checkpointing = threading.Lock()  # held while a checkpoint thread runs
+        self._checkpointing = threading.Lock()  # held from a checkpoint's request to its end
         self.bus = bus or EventBus()
         # The limits when none are saved in Settings (from the environment, see jobapp.preferences).
         self.default_limits = limits or Limits()
@@ -248,18 +247,16 @@ class TaskManager:
 
     def _committed(self) -> None:
         """Count a commit of the SQLite write connection (called after the lock is released); every
-        CHECKPOINT_EVERY of them, start a checkpoint on a thread of its own unless one is running."""
+        CHECKPOINT_EVERY of them, ask the checkpoint thread for a checkpoint unless one is pending."""
         self._commits += 1  # unlocked: two threads may count one commit once, which only delays a checkpoint
         if self._commits < CHECKPOINT_EVERY or not self._checkpointing.acquire(blocking=False):
             return
         self._commits = 0
-        threading.Thread(target=self._checkpoint_and_release, name="jobapp-checkpoint", daemon=True).start()
+        _checkpointer.request(self._checkpoint_and_release)
 
     def _checkpoint_and_release(self) -> None:
         try:
             self.checkpoint()
-        except Exception:
-            logger.warning("checkpointing the SQLite write-ahead log failed", exc_info=True)
         finally:
             self._checkpointing.release()
 
