@@ -228,6 +228,7 @@ class Runner:
     async def _execute(self, task: ClaimedTask) -> None:
         manager, me = self.manager, self.worker_id
         ctx = TaskContext(task, manager.engine, manager.bus, self.progress_writer)
+        refilled = False  # the group commit that wrote the ending also claimed work for this slot
         try:
             handler = self.handlers.get(task.kind)
             if handler is None:
@@ -236,6 +237,8 @@ class Runner:
             if running := self._running.get(task.id):
                 running.finishing = True
             completed = await self._commit(task, outcome, ctx)
+            # An exception may mean the whole transaction failed, and with it the claim.
+            refilled = not isinstance(completed, Exception)
             if isinstance(completed, Exception):
                 raise completed
             if not completed:
@@ -273,7 +276,8 @@ class Runner:
         finally:
             self.progress_writer.forget(task.id)
             self._running.pop(task.id, None)
-            self._wake.set()
+            if not refilled:
+                self._wake.set()  # the fetcher claims for the freed slot
 
     async def _commit(self, task: ClaimedTask, outcome: Outcome, ctx: TaskContext) -> bool | Exception:
         """Queue the result for the next group commit and wait until it is written (or refused)."""
