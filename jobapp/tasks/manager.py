@@ -9,7 +9,8 @@ and every statement is built once, at import, and only bound and executed per ca
 The verbs are synchronous and short; the asyncio runner calls them through `asyncio.to_thread`, batching
 where it can: one claim fills every free slot, one transaction completes every task that finished in the
 same few milliseconds (group commit), and progress is written once a second for all running tasks.
-After each commit the manager publishes `TaskChanged` summaries on the event bus — never before.
+After each commit the manager publishes `TaskChanged` summaries on the event bus — never before. On SQLite
+the write-ahead log is checkpointed on a thread of its own (`checkpoint`), never inside a verb.
 
 Caps hold for the whole deployment: a claim counts the running rows of every worker inside its own
 transaction (serialized by SQLite's write lock, or by a PostgreSQL advisory lock) and never starts more
