@@ -212,22 +212,37 @@ class Document(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+# Which tasks hold their dedupe key (migration 0012 added the last condition).
+ACTIVE_KEY_HOLDER = "status IN ('queued', 'running') AND NOT cancel_requested AND dedupe_key IS NOT NULL"
+
+
 class Task(SQLModel, table=True):
     """One unit of background work. Only `jobapp.tasks.manager.TaskManager` writes these rows."""
 
     __table_args__ = (
         # At most one active task per dedupe key, enforced by the database (DESIGN invariant 2).
-        # A running task being cancelled no longer holds its key: asking again starts a new task.
+        # A running task being cancelled no longer holds its key: asking again starts a new task. Tasks
+        # without a key are left out (NULLs never conflict), so they cost the index nothing.
         Index(
             "uq_task_active_dedupe",
             "dedupe_key",
             unique=True,
-            sqlite_where=text("status IN ('queued', 'running') AND NOT cancel_requested"),
-            postgresql_where=text("status IN ('queued', 'running') AND NOT cancel_requested"),
+            sqlite_where=text(ACTIVE_KEY_HOLDER),
+            postgresql_where=text(ACTIVE_KEY_HOLDER),
         ),
-        # The claim query: queued rows in (priority, id) order straight from the index, no sort.
-        Index("ix_task_claim", "status", "priority", "id"),
-        Index("ix_task_finished", "status", "finished_at"),
+        # The claim query: queued rows in (priority, id) order straight from the index, no sort. Partial, so
+        # only enqueue and claim touch it: a completion (running → completed) leaves it alone.
+        Index(
+            "ix_task_claim",
+            "status",  # constant here, but it lets the planner prefer this index to ix_task_status_id
+            "priority",
+            "id",
+            sqlite_where=text("status = 'queued'"),
+            postgresql_where=text("status = 'queued'"),
+        ),
+        # No (status, finished_at) index: its one reader was the hourly prune, which reads the finished rows
+        # of a status through ix_task_status_id (retention bounds them), while every enqueue, claim and
+        # completion paid to keep it (migration 0012).
         # Lists filtered by status or kind, newest first (the admin, the REST API).
         Index("ix_task_status_id", "status", "id"),
         Index("ix_task_kind_id", "kind", "id"),

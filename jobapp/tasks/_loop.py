@@ -21,8 +21,9 @@ class PeriodicLoop:
     async def tick(self) -> None:
         raise NotImplementedError
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name=f"jobapp-{self.name}")
+    def start(self, *, first_after: float = 0.0) -> None:
+        """Tick now and then every `interval`; or first after `first_after` seconds (work just done)."""
+        self._task = asyncio.create_task(self._run(first_after), name=f"jobapp-{self.name}")
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -30,7 +31,9 @@ class PeriodicLoop:
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
 
-    async def _run(self) -> None:
+    async def _run(self, first_after: float) -> None:
+        if first_after > 0:
+            await asyncio.sleep(first_after)
         while True:
             try:
                 await self.tick()

@@ -17,11 +17,15 @@ from sqlalchemy import (
     Connection,
     Engine,
     bindparam,
+    cast,
     func,
     insert,
+    literal,
     literal_column,
+    null,
     select,
     text,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -66,6 +70,10 @@ def held_by_me(status: TaskStatus) -> tuple[Any, ...]:
     return (T.id == ID, T.status == status, T.worker_id == ME)
 
 
+def _index(name: str) -> Any:
+    return next(index for index in TASK_TABLE.indexes if index.name == name)
+
+
 def _id_list(name: str, *, sqlite: bool) -> Any:
     """A list of ids bound as one parameter: a JSON array read by json_each on SQLite (one statement for
     any length), an expanding IN on PostgreSQL."""
@@ -97,7 +105,7 @@ _NEW_VALUES = (
 )
 INSERT_SUMMARY = insert(TASK_TABLE).values(_NEW_VALUES).returning(*SUMMARY_COLUMNS)  # a follow-up, with its summary
 # The partial unique index that lets one active task hold a dedupe key (jobapp.models.Task).
-_ACTIVE_KEY = next(index for index in TASK_TABLE.indexes if index.name == "uq_task_active_dedupe")
+_ACTIVE_KEY = _index("uq_task_active_dedupe")
 
 
 def _insert(*, sqlite: bool) -> Any:
@@ -148,22 +156,35 @@ LOCK_KEYS = text(
 # -- claim ---------------------------------------------------------------------------------------------
 
 RUNNING_BY_KIND = select(T.kind, func.count()).where(T.status == RUNNING).group_by(T.kind)
-# Running tasks per kind, and which of them are this worker's (running rows are few: at most the cap).
-RUNNING_BY_KIND_AND_MINE = (
-    select(T.kind, T.worker_id == ME, func.count()).where(T.status == RUNNING).group_by(T.kind, T.worker_id == ME)
-)
-# The workers of the deployment that beat within the lease: the caps are shared among them.
-LIVE_WORKERS = (
-    select(func.count()).select_from(WORKER_TABLE).where(W.heartbeat_at > bindparam("since", type_=W.heartbeat_at.type))
+# Everything a claim weighs before it chooses, in one statement (rows tagged by their first column):
+# - "running": running tasks per kind, and whether they are this worker's (at most the cap of rows);
+# - "workers": how many workers of the deployment beat within the lease (the caps are shared among them);
+# - "limits": the stored limits, if any (`jobapp.tasks.limits`).
+_NO_LIMITS = cast(null(), limits.SETTING.c.value.type)  # typed, so PostgreSQL can unite it with the JSON column
+CLAIM_STATE = union_all(
+    select(literal("running"), T.kind, T.worker_id == ME, func.count(), _NO_LIMITS)
+    .where(T.status == RUNNING)
+    .group_by(T.kind, T.worker_id == ME),
+    select(literal("workers"), null(), null(), func.count(), _NO_LIMITS)
+    .select_from(WORKER_TABLE)
+    .where(W.heartbeat_at > bindparam("since", type_=W.heartbeat_at.type)),
+    select(literal("limits"), null(), null(), null(), limits.SETTING.c.value).where(
+        limits.SETTING.c.key == limits.SETTING_KEY
+    ),
 )
 REGISTER_WORKER = insert(WORKER_TABLE).values(id=ME, started_at=NOW, heartbeat_at=NOW)
 BEAT_WORKER = update(WORKER_TABLE).where(W.id == ME).values(heartbeat_at=NOW)
 
 
+# The claim index holds queued rows only; the claim names its predicate as written (not a bound status),
+# so both databases' planners see that the index applies.
+_QUEUED_ONLY = _index("ix_task_claim").dialect_options["sqlite"]["where"]
+
+
 def _claim_candidates(*, sqlite: bool) -> Any:
     return (
         select(T.id, T.kind)
-        .where(T.status == QUEUED, T.run_after <= NOW, T.kind.not_in(_id_list("full", sqlite=sqlite)))
+        .where(_QUEUED_ONLY, T.run_after <= NOW, T.kind.not_in(_id_list("full", sqlite=sqlite)))
         .order_by(T.priority, T.id)
         .limit(bindparam("scan"))
     )
@@ -390,9 +411,7 @@ class Statements:
         hot = (
             self.insert,
             ACTIVE_WITH_KEY,
-            limits.STORED,
-            RUNNING_BY_KIND_AND_MINE,
-            LIVE_WORKERS,
+            CLAIM_STATE,
             self.claim_candidates,
             self.claim,
             COMPLETE,

@@ -78,7 +78,7 @@ class EventBus:
         self.publish_many((event,))
 
     def publish_many(self, events: Iterable[Any], *, remote: bool = False) -> None:
-        """Publish several events with one hand-over per subscriber (a group commit's summaries).
+        """Publish several events with one hand-over per event loop (a group commit's summaries).
 
         `remote`: the events happened in another process and came through the feed.
         """
@@ -87,21 +87,23 @@ class EventBus:
             return
         with self._lock:
             subscribers = [s for s in self._subscribers if not (remote and s.local_only)]
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        # One hand-over per event loop, however many of its queues subscribe: from a worker thread each
+        # hand-over wakes the loop (a write to its self-pipe), and a group commit publishes from one.
+        by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Queue[Any]]] = {}
         for subscriber in subscribers:
-            loop, queue = subscriber.loop, subscriber.queue
-            if loop.is_closed():
-                continue
-            try:
-                running = asyncio.get_running_loop()
-            except RuntimeError:
-                running = None
-            if running is loop:
-                for event in batch:
-                    queue.put_nowait(event)
-            else:
-                loop.call_soon_threadsafe(_put_all, queue, batch)
+            by_loop.setdefault(subscriber.loop, []).append(subscriber.queue)
+        for loop, queues in by_loop.items():
+            if loop is running:
+                _put_all(queues, batch)
+            elif not loop.is_closed():
+                loop.call_soon_threadsafe(_put_all, queues, batch)
 
 
-def _put_all(queue: asyncio.Queue[Any], events: list[Any]) -> None:
-    for event in events:
-        queue.put_nowait(event)
+def _put_all(queues: list[asyncio.Queue[Any]], events: list[Any]) -> None:
+    for queue in queues:
+        for event in events:
+            queue.put_nowait(event)

@@ -9,7 +9,8 @@ and every statement is built once, at import, and only bound and executed per ca
 The verbs are synchronous and short; the asyncio runner calls them through `asyncio.to_thread`, batching
 where it can: one claim fills every free slot, one transaction completes every task that finished in the
 same few milliseconds (group commit), and progress is written once a second for all running tasks.
-After each commit the manager publishes `TaskChanged` summaries on the event bus — never before.
+After each commit the manager publishes `TaskChanged` summaries on the event bus — never before. On SQLite
+the write-ahead log is checkpointed on a thread of its own (`checkpoint`), never inside a verb.
 
 Caps hold for the whole deployment: a claim counts the running rows of every worker inside its own
 transaction (serialized by SQLite's write lock, or by a PostgreSQL advisory lock) and never starts more
@@ -42,12 +43,12 @@ from sqlmodel import Session
 
 from jobapp.db import writer
 from jobapp.models import FINISHED_STATUSES, Job, Task, utcnow
+from jobapp.tasks import _checkpointer
 from jobapp.tasks import _sql as sql
 from jobapp.tasks import retry as retry_policy
 from jobapp.tasks._sql import CANCELLED, COMPLETED, FAILED, QUEUED, TASK_TABLE, T
 from jobapp.tasks.errors import AlreadyEnqueued, JobGone
 from jobapp.tasks.events import EventBus, TaskChanged
-from jobapp.tasks.limits import STORED as STORED_LIMITS
 from jobapp.tasks.limits import Limits, limits_from, read_limits
 from jobapp.tasks.summary import SUMMARY_COLUMNS, TaskSummary
 
@@ -56,6 +57,15 @@ _SUMMARY_WIDTH = len(SUMMARY_COLUMNS)
 # One PostgreSQL advisory lock serializes claims across workers, so the running rows a claim counts
 # against the caps cannot change under it ("jobapp" in ASCII).
 CLAIM_LOCK = 0x6A6F62617070
+
+# SQLite: a checkpoint copies the write-ahead log back into the database file, with an fsync. Left to
+# SQLite, it runs inside the commit that takes the log past 1,000 pages, while that verb holds this
+# process's write lock, so that verb and every one queued behind it wait milliseconds (they were the busy
+# enqueue's p99). Instead the checkpoint thread (`_checkpointer`) is asked every CHECKPOINT_EVERY commits
+# (PASSIVE: writers go on meanwhile); the write connection's own automatic checkpoint stays, as a backstop,
+# at a higher bound.
+CHECKPOINT_EVERY = 128  # commits: an enqueue writes about 6 pages to the log, a group commit of 4 about 10
+CHECKPOINT_BACKSTOP_PAGES = 4000
 
 
 @dataclass(frozen=True)
@@ -205,6 +215,8 @@ class TaskManager:
         # SQLite takes one writer at a time, so this process's verbs share one connection (under the lock)
         # instead of checking one out of the pool for every transaction.
         self._sqlite_conn: Connection | None = None
+        self._commits = 0  # since the last checkpoint (SQLite)
+        self._checkpointing = threading.Lock()  # held from a checkpoint's request to its end
         self.bus = bus or EventBus()
         # The limits when none are saved in Settings (from the environment, see jobapp.preferences).
         self.default_limits = limits or Limits()
@@ -224,13 +236,41 @@ class TaskManager:
             conn = self._shared_connection()
             with conn.begin():
                 yield conn
+        self._committed()
 
     def _shared_connection(self) -> Connection:
         """This process's SQLite write connection (call with the lock held)."""
         if self._sqlite_conn is None or self._sqlite_conn.closed or self._sqlite_conn.invalidated:
             self._sqlite_conn = conn = self._writer.connect()
+            conn.connection.dbapi_connection.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_BACKSTOP_PAGES}")
             weakref.finalize(self, conn.close)
         return self._sqlite_conn
+
+    def _committed(self) -> None:
+        """Count a commit of the SQLite write connection (called after the lock is released); every
+        CHECKPOINT_EVERY of them, ask the checkpoint thread for a checkpoint unless one is pending."""
+        self._commits += 1  # unlocked: two threads may count one commit once, which only delays a checkpoint
+        if self._commits < CHECKPOINT_EVERY or not self._checkpointing.acquire(blocking=False):
+            return
+        self._commits = 0
+        _checkpointer.request(self._checkpoint_and_release)
+
+    def _checkpoint_and_release(self) -> None:
+        try:
+            self.checkpoint()
+        finally:
+            self._checkpointing.release()
+
+    def checkpoint(self) -> None:
+        """Copy SQLite's write-ahead log back into the database file (PASSIVE: never waits for, nor blocks,
+        the writers). On its own connection, without this process's write lock. No-op on PostgreSQL."""
+        if not self._sqlite:
+            return
+        raw = self.engine.raw_connection()
+        try:
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            raw.close()
 
     def _emit(self, rows: Iterable[Sequence[Any]]) -> list[TaskSummary]:
         summaries = [TaskSummary.from_row(row) for row in rows]
@@ -269,6 +309,7 @@ class TaskManager:
                 # no COMMIT), on this process's write connection.
                 with self._lock:
                     enqueued = self._insert_or_find(self._shared_connection(), new, utcnow())
+                self._committed()
             else:
                 with self._writing() as conn:
                     enqueued = self._insert_or_find(conn, new, utcnow())
@@ -352,21 +393,25 @@ class TaskManager:
             return []
         with self._writing() as conn:
             rows = self._claim_in(conn, worker_id, limit, lease_seconds, utcnow())
-        return self._claimed(rows)
+        claimed = self._claimed(rows)
+        self._emit(rows)
+        return claimed
 
     def _claim_in(self, conn: Connection, worker_id: str, limit: int, lease_seconds: float, now: datetime) -> list[Any]:
         q = self._q
         if self._pg:
             conn.execute(select(func.pg_advisory_xact_lock(literal(CLAIM_LOCK))))
-        stored = q.rows(conn, STORED_LIMITS)
-        limits = limits_from(stored[0][0] if stored else None, self.default_limits)
+        limits, live, mine = self.default_limits, 1, 0
         running: dict[str, int] = {}
-        mine = 0
-        for kind, is_mine, count in q.rows(conn, sql.RUNNING_BY_KIND_AND_MINE, {"me": worker_id}):
-            running[kind] = running.get(kind, 0) + count
-            mine += count if is_mine else 0
         since = now - timedelta(seconds=lease_seconds)
-        live = max(1, q.rows(conn, sql.LIVE_WORKERS, {"since": since})[0][0])
+        for what, kind, is_mine, count, stored in q.rows(conn, sql.CLAIM_STATE, {"me": worker_id, "since": since}):
+            if what == "running":
+                running[kind] = running.get(kind, 0) + count
+                mine += count if is_mine else 0
+            elif what == "workers":
+                live = max(1, count)
+            else:
+                limits = limits_from(stored, self.default_limits)
         fair_share = math.ceil(limits.concurrency / live)
         room = min(limit, limits.concurrency - sum(running.values()), fair_share - mine)
         if room <= 0:
@@ -392,9 +437,8 @@ class TaskManager:
         return q.rows(conn, q.claim, {"chosen": q.ids(chosen), "me": worker_id, "now": now, "lease": lease})
 
     def _claimed(self, rows: list[Any]) -> list[ClaimedTask]:
-        """Announce claimed rows and hand them to the runner in queue order."""
+        """Claimed rows as the runner's tasks, in queue order (the caller announces them after its commit)."""
         rows.sort(key=lambda r: (r[4], r[0]))  # priority, id
-        self._emit(rows)
         return [
             ClaimedTask(r[0], r[1], r[3], r[_SUMMARY_WIDTH] or {}, r[5], r[6], tuple(r[_SUMMARY_WIDTH + 1] or ()))
             for r in rows
@@ -496,8 +540,9 @@ class TaskManager:
                 emitted += written
                 outcomes.append(bool(written))
             claimed = self._claim_in(conn, worker_id, claim, lease_seconds, now) if claim > 0 else []
-        self._emit(emitted)
-        return outcomes, self._claimed(claimed)
+        tasks = self._claimed(claimed)
+        self._emit([*emitted, *claimed])  # one announcement for the whole transaction
+        return outcomes, tasks
 
     def complete(self, task_id: int, worker_id: str, **fields: Any) -> bool:
         """`complete_many` for one task (its `apply` exceptions are raised)."""

@@ -37,6 +37,8 @@ from jobapp.tasks.manager import ClaimedTask, Finished, HeartbeatResult, TaskMan
 
 logger = logging.getLogger("jobapp.tasks")
 
+PRUNE_FIRST_AFTER = 60.0  # seconds after start-up
+
 
 @dataclass(frozen=True)
 class RunnerConfig:
@@ -101,8 +103,12 @@ class Runner:
         self._listener = asyncio.create_task(self._listen(events), name="jobapp-runner-listen")
         self._committer = asyncio.create_task(self._commit_loop(), name="jobapp-runner-commit")
         self._fetcher = asyncio.create_task(self._fetch_loop(), name="jobapp-runner-fetch")
-        for loop in self._loops:
-            loop.start()
+        # The rescue and the worker's first beat were just done, and retention is not urgent: none of them
+        # runs again now, against the first claim, for the write lock.
+        self.heartbeat.start(first_after=self.heartbeat.interval)
+        self.rescuer.start(first_after=self.rescuer.interval)
+        self.pruner.start(first_after=PRUNE_FIRST_AFTER)
+        self.progress_writer.start()
         logger.info("task runner %s started (up to %d tasks at once)", self.worker_id, self.config.concurrency)
 
     async def stop(self, *, grace: float | None = None) -> None:
@@ -194,7 +200,9 @@ class Runner:
             if claimed and len(claimed) == free:
                 continue  # the queue may hold more; slots will free up and wake us
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.config.poll_seconds)
+                # A timeout scope, not wait_for: no task is created for each wait (one per group commit).
+                async with asyncio.timeout(self.config.poll_seconds):
+                    await self._wake.wait()
             except TimeoutError:
                 pass
 
@@ -220,6 +228,7 @@ class Runner:
     async def _execute(self, task: ClaimedTask) -> None:
         manager, me = self.manager, self.worker_id
         ctx = TaskContext(task, manager.engine, manager.bus, self.progress_writer)
+        refilled = False  # the group commit that wrote the ending also claimed work for this slot
         try:
             handler = self.handlers.get(task.kind)
             if handler is None:
@@ -228,6 +237,8 @@ class Runner:
             if running := self._running.get(task.id):
                 running.finishing = True
             completed = await self._commit(task, outcome, ctx)
+            # An exception may mean the whole transaction failed, and with it the claim.
+            refilled = not isinstance(completed, Exception)
             if isinstance(completed, Exception):
                 raise completed
             if not completed:
@@ -265,7 +276,8 @@ class Runner:
         finally:
             self.progress_writer.forget(task.id)
             self._running.pop(task.id, None)
-            self._wake.set()
+            if not refilled:
+                self._wake.set()  # the fetcher claims for the freed slot
 
     async def _commit(self, task: ClaimedTask, outcome: Outcome, ctx: TaskContext) -> bool | Exception:
         """Queue the result for the next group commit and wait until it is written (or refused)."""

@@ -37,8 +37,9 @@ from jobapp.tasks import (
     TaskSummary,
     TransientError,
 )
+from jobapp.tasks._sql import Statements
 from jobapp.tasks.limits import save_limits
-from jobapp.tasks.manager import Finished, ProgressWrite
+from jobapp.tasks.manager import CHECKPOINT_EVERY, Finished, ProgressWrite
 
 pytestmark = pytest.mark.timeout(90)
 T = Task.__table__.c  # type: ignore[attr-defined]
@@ -594,3 +595,48 @@ class TestSharedCaps:
         manager.register_worker("leaving")
         manager.requeue("leaving")
         assert len(manager.claim("staying", limit=10, lease_seconds=30)) == 2
+
+
+# -- SQLite's own behaviour ------------------------------------------------------------------------
+
+
+class TestOnSQLite:
+    def test_the_claim_reads_queued_tasks_in_order_from_their_index(self, sqlite_url):
+        """The claim's candidates come from the partial index of queued tasks, already in (priority, id)
+        order: no sort of the queue, however long it grows. Checked on SQLite's query plan."""
+        engine = make_engine(sqlite_url)
+        compiled = Statements(engine).claim_candidates.compile(dialect=engine.dialect)
+        with engine.connect() as conn:
+            plan = " | ".join(
+                row[-1]
+                for row in conn.exec_driver_sql(
+                    f"EXPLAIN QUERY PLAN {compiled}", tuple([None] * len(compiled.positiontup or ()))
+                )
+            )
+        engine.dispose()
+        assert "USING INDEX ix_task_claim" in plan, plan
+        assert "TEMP B-TREE" not in plan, plan
+
+    async def test_the_write_ahead_log_is_checkpointed_apart_from_the_verbs(self, sqlite_url):
+        """Every CHECKPOINT_EVERY commits, a thread of its own copies the log back into the database (not the
+        verb whose commit crossed SQLite's threshold, under the write lock); then the log starts over."""
+        engine = make_engine(sqlite_url)
+        manager = TaskManager(engine, EventBus())
+        threads: list[str] = []
+        checkpoint = manager.checkpoint
+
+        def recorded() -> None:
+            threads.append(threading.current_thread().name)
+            checkpoint()
+
+        manager.checkpoint = recorded  # type: ignore[method-assign]
+        for _ in range(CHECKPOINT_EVERY - 1):
+            manager.enqueue(NewTask("evaluate-job"))
+        assert threads == []
+        manager.enqueue(NewTask("evaluate-job"))
+        await wait_for(lambda: threads and not manager._checkpointing.locked(), "the checkpoint")
+        assert threads == ["jobapp-checkpoint"]
+        with engine.connect() as conn:
+            _, frames, copied = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+        assert frames == copied  # nothing written since was left in the log only
+        engine.dispose()
