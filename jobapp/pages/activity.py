@@ -29,6 +29,19 @@ def choice_select(value: rx.Var, items: list[rx.Component], on_change, select_id
     )
 
 
+def job_select() -> rx.Component:
+    """The job filter, up to 500 jobs: the browser's own select. Radix's renders every item even while it is
+    closed (to fill a hidden native select), which made this one the slowest part of the page's start."""
+    return rx.el.select(
+        rx.foreach(ActivityFilter.job_choices, lambda pair: rx.el.option(pair[1], value=pair[0])),
+        value=ActivityFilter.job,
+        on_change=ActivityFilter.filter_job,
+        aria_label="Job",
+        id="filter-job",
+        class_name="plain-select",
+    )
+
+
 def filters() -> rx.Component:
     return rx.hstack(
         choice_select(
@@ -37,12 +50,7 @@ def filters() -> rx.Component:
         choice_select(
             ActivityFilter.status, [choice(c) for c in status_choices()], ActivityFilter.filter_status, "filter-status"
         ),
-        choice_select(
-            ActivityFilter.job,
-            [rx.foreach(ActivityFilter.job_choices, choice)],
-            ActivityFilter.filter_job,
-            "filter-job",
-        ),
+        job_select(),
         rx.cond(
             ActivityFilter.filtered,
             rx.button("Clear filters", size="1", variant="ghost", on_click=ActivityFilter.clear_filters, id="clear"),
