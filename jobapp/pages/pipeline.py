@@ -494,6 +494,21 @@ def once_loaded(chart: rx.Component) -> rx.Component:
 SLANTED_TICKS = {"interval": 0, "angle": -40, "text_anchor": "end", "height": 48, "font_size": 11}
 
 
+def bar_chart(data: rx.Var, *, x_key: str, y_key: str, fill: str) -> rx.Component:
+    """A bar per bucket (or week), every tick labelled."""
+    return once_loaded(
+        rx.recharts.bar_chart(
+            rx.recharts.bar(data_key=y_key, fill=fill, is_animation_active=False),
+            rx.recharts.x_axis(data_key=x_key, **SLANTED_TICKS),
+            rx.recharts.y_axis(allow_decimals=False),
+            rx.recharts.graphing_tooltip(),
+            data=data,
+            width="100%",
+            height=220,
+        )
+    )
+
+
 def funnel_chart() -> rx.Component:
     return rx.card(
         rx.vstack(
@@ -531,17 +546,7 @@ def fit_chart() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Fit scores", size="3"),
-            once_loaded(
-                rx.recharts.bar_chart(
-                    rx.recharts.bar(data_key="jobs", fill="var(--accent-9)", is_animation_active=False),
-                    rx.recharts.x_axis(data_key="bucket", **SLANTED_TICKS),
-                    rx.recharts.y_axis(allow_decimals=False),
-                    rx.recharts.graphing_tooltip(),
-                    data=PipelineCharts.histogram,
-                    width="100%",
-                    height=220,
-                )
-            ),
+            bar_chart(PipelineCharts.histogram, x_key="bucket", y_key="jobs", fill="var(--accent-9)"),
             width="100%",
         ),
         width="100%",
@@ -553,17 +558,7 @@ def applications_chart() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Applications per week", size="3"),
-            once_loaded(
-                rx.recharts.bar_chart(
-                    rx.recharts.bar(data_key="applications", fill="var(--grass-9)", is_animation_active=False),
-                    rx.recharts.x_axis(data_key="week", **SLANTED_TICKS),
-                    rx.recharts.y_axis(allow_decimals=False),
-                    rx.recharts.graphing_tooltip(),
-                    data=PipelineCharts.applications,
-                    width="100%",
-                    height=220,
-                )
-            ),
+            bar_chart(PipelineCharts.applications, x_key="week", y_key="applications", fill="var(--grass-9)"),
             rx.text(
                 "This week: " + PipelineCharts.applications[-1]["applications"].to(str),
                 size="1",
