@@ -22,12 +22,18 @@ again. Four things kept a worker alive, each reproduced with a real `reflex run`
   SDK call, a PDF render) is joined before the process exits (multiprocessing runs `threading._shutdown`
   in every worker), however long it takes: the tasks were handed back, but the process stayed.
 
+One more gap made a clean stop look like a crash: a stop signal to every process at once reaches each
+worker and the supervisor together, and a worker that has stopped before the supervisor has handled its
+own signal (a busy machine can hold the supervisor back that long) was logged as "Unexpected exit from
+worker-N", an ERROR, and counted as failed.
+
 So (`install_stop_handling`): a worker passes on only the first stop signal; one that arrives while it
 loads the app is kept and delivered when its lifespan starts (`stop_requested_before_start`); a
 stopping worker waits a bounded time for its cancelled handlers (`runtime.HANDLER_GRACE`) and ends
 itself once it has been stopping for `runtime.STOP_LIMIT` seconds (`end_process_after`); a second
 signal to the supervisor kills the workers at once, leaving their running tasks to be re-queued when
-the lease expires, as after a crash.
+the lease expires, as after a crash; and a worker's clean exit waits up to `GROUP_STOP_GRACE` for the
+supervisor's own stop before it counts as unexpected.
 """
 
 from __future__ import annotations
@@ -36,7 +42,11 @@ import asyncio
 import os
 import signal
 import threading
+import time
 from typing import Any
+
+# How long a worker's clean exit waits for the supervisor's own stop signal before it counts as a failure.
+GROUP_STOP_GRACE = 2.0
 
 # The stop signal a worker received before Granian gave it a handler of its own (see install_stop_handling).
 _stop_before_start: int | None = None
@@ -65,6 +75,7 @@ def install_stop_handling() -> None:
     - Supervisor: a second stop signal kills the workers instead of waiting for them.
     - A forked worker still holding the supervisor's handler keeps the signal for its lifespan.
     - A worker's own handler sets Granian's shutdown signal once, and ignores repeats.
+    - A worker that exits cleanly just before the supervisor takes the same stop is not a failure.
 
     Called when the app module is imported: in `reflex run --env prod` on Linux that happens in the
     supervisor, before it installs its handlers (which bind the method patched here) and forks the
@@ -73,7 +84,7 @@ def install_stop_handling() -> None:
     """
     try:
         from granian import _signals
-        from granian.server.common import AbstractServer
+        from granian.server.common import AbstractServer, AbstractWorker
     except ImportError:  # another ASGI server: nothing to change
         return
     relay = AbstractServer.signal_handler_interrupt
@@ -106,9 +117,28 @@ def install_stop_handling() -> None:
             loop.add_signal_handler(sig, stop)
         return shutdown
 
+    watch = AbstractWorker._watcher
+
+    def watch_for_a_group_stop(self: Any) -> None:
+        self.inner.join()
+        if getattr(self.inner, "exitcode", None) == 0 and _supervisor_stops(self.parent):
+            return  # the supervisor is stopping every worker: not a failure
+        watch(self)  # Granian's: "Unexpected exit", and a respawn
+
     interrupt.jobapp_stop_handling = True  # type: ignore[attr-defined]
     AbstractServer.signal_handler_interrupt = interrupt  # type: ignore[method-assign]
+    AbstractWorker._watcher = watch_for_a_group_stop  # type: ignore[method-assign]
     _signals.set_loop_signals = set_loop_signals_once
+
+
+def _supervisor_stops(server: Any) -> bool:
+    """Whether the supervisor takes a stop signal within GROUP_STOP_GRACE (run in a worker's watcher thread)."""
+    deadline = time.monotonic() + GROUP_STOP_GRACE
+    while not server.interrupt_signal:
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 def stop_requested_before_start() -> bool:

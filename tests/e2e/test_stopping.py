@@ -12,6 +12,7 @@ measurement.
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -206,3 +207,29 @@ def test_a_worker_told_to_stop_before_it_serves_stops(tmp_path: Path, stubborn: 
     sig, group = WAYS[way]
     stubborn.signal(sig, group=group)
     assert stubborn.gone_within(STOP_LIMIT), f"still running: {stubborn.processes()}\n{stubborn.log_text()[-4000:]}"
+
+
+def exited(pid: int) -> bool:
+    """The process has ended (gone, or a zombie its stopped parent has not reaped yet)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def test_a_worker_that_stops_before_its_supervisor_is_no_failure(tmp_path: Path):
+    """A stop signal to every process at once, on a machine busy enough that the supervisor handles its
+    signal a moment after the worker has stopped: Granian logged the worker's exit as unexpected (an
+    ERROR) and began to respawn it."""
+    backend = make_backend(tmp_path, None, {})
+    try:
+        start_all(backend)
+        main = backend.proc.pid  # type: ignore[union-attr]
+        (worker,) = [pid for pid in backend.processes() if pid != main]
+        os.kill(worker, signal.SIGTERM)
+        wait_for(lambda: exited(worker), "the worker to stop", backend)
+        time.sleep(0.3)  # the supervisor held back
+        os.kill(main, signal.SIGTERM)
+        assert backend.gone_within(STOP_LIMIT), f"still running: {backend.processes()}\n{backend.log_text()[-4000:]}"
+    finally:
+        finish(backend)  # no "Unexpected exit from worker-1"
