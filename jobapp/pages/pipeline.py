@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from jobapp.components import plain
+from jobapp.components import charts, plain
 from jobapp.components.badges import JOB_COLORS, fit_badge, job_status_badge, new_badge
 from jobapp.pages._page import page
 from jobapp.pipeline.query import SORTS, STATUSES
@@ -182,16 +182,12 @@ def query_bar() -> rx.Component:
 
 def move_menu(job_id: rx.Var[int]) -> rx.Component:
     """A job's menu: move it to another status."""
-    return rx.menu.root(
-        rx.menu.trigger(
-            rx.icon_button(rx.icon("ellipsis", size=14), variant="ghost", size="1", class_name="job-menu"),
-        ),
-        rx.menu.content(
-            *(
-                rx.menu.item(status, on_select=PipelineActions.move(job_id, status), class_name="move-to")
-                for status in STATUSES
-            ),
-        ),
+    return plain.menu(
+        "move-" + job_id.to_string(),
+        *((status, PipelineActions.move(job_id, status)) for status in STATUSES),
+        label="Move job",
+        class_name="job-menu",
+        item_class="move-to",
     )
 
 
@@ -497,14 +493,16 @@ SLANTED_TICKS = {"interval": 0, "angle": -40, "text_anchor": "end", "height": 48
 def bar_chart(data: rx.Var, *, x_key: str, y_key: str, fill: str) -> rx.Component:
     """A bar per bucket (or week), every tick labelled."""
     return once_loaded(
-        rx.recharts.bar_chart(
-            rx.recharts.bar(data_key=y_key, fill=fill, is_animation_active=False),
-            rx.recharts.x_axis(data_key=x_key, **SLANTED_TICKS),
-            rx.recharts.y_axis(allow_decimals=False),
-            rx.recharts.graphing_tooltip(),
-            data=data,
-            width="100%",
-            height=220,
+        charts.responsive(
+            rx.recharts.bar_chart(
+                charts.Bar.create(data_key=y_key, fill=fill, is_animation_active=False),
+                charts.XAxis.create(data_key=x_key, **SLANTED_TICKS),
+                charts.YAxis.create(allow_decimals=False),
+                charts.Tooltip.create(),
+                data=data,
+                width="100%",
+                height=220,
+            )
         )
     )
 
@@ -514,17 +512,19 @@ def funnel_chart() -> rx.Component:
         rx.vstack(
             rx.heading("Funnel", size="3"),
             once_loaded(
-                rx.recharts.funnel_chart(
-                    # No labels inside the chart: on a narrow card they overlap; the stages are listed below.
-                    rx.recharts.funnel(
-                        data=PipelineCharts.funnel,
-                        data_key="count",
-                        name_key="stage",
-                        is_animation_active=False,
-                    ),
-                    rx.recharts.graphing_tooltip(),
-                    width="100%",
-                    height=220,
+                charts.responsive(
+                    rx.recharts.funnel_chart(
+                        # No labels inside the chart: on a narrow card they overlap; the stages are listed below.
+                        charts.Funnel.create(
+                            data=PipelineCharts.funnel,
+                            data_key="count",
+                            name_key="stage",
+                            is_animation_active=False,
+                        ),
+                        charts.Tooltip.create(),
+                        width="100%",
+                        height=220,
+                    )
                 )
             ),
             rx.hstack(

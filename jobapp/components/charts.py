@@ -1,0 +1,41 @@
+"""Reflex's recharts components, loaded with the charts instead of with the page.
+
+Reflex imports a chart (`rx.recharts.bar_chart`) lazily, when it first renders, but its parts (bars, axes,
+the tooltip, the responsive container) with the page's own module: so recharts, ~350 KB of the pipeline
+route's 420 KB module, was parsed and evaluated before the page's first render although the charts are
+drawn only after the rows (bench/scale.py, see bench/README.md). These are the same components imported
+the way Reflex imports the charts themselves: each renders once recharts has loaded (one import shared by
+all), and recharts 3 finds its parts through context, so a part rendered by a wrapper still draws.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+from reflex_base.components.component import Component, NoSSRComponent
+from reflex_components_recharts import cartesian, general
+
+
+def _lazy(part: type[Component]) -> type[Component]:
+    """`part`, imported from its library when first rendered."""
+    return type(part.__name__, (NoSSRComponent, part), {"__module__": __name__, "__doc__": part.__doc__})
+
+
+Bar = _lazy(cartesian.Bar)
+XAxis = _lazy(cartesian.XAxis)
+YAxis = _lazy(cartesian.YAxis)
+Funnel = _lazy(cartesian.Funnel)
+Tooltip = _lazy(general.GraphingTooltip)
+ResponsiveContainer = _lazy(general.ResponsiveContainer)
+
+
+def responsive(chart: rx.Component) -> rx.Component:
+    """A chart from `rx.recharts` (`bar_chart`, `funnel_chart`…), in a lazily imported responsive container
+    instead of the one Reflex wraps it in."""
+    container: Any = chart
+    return ResponsiveContainer.create(*container.children, **{k: getattr(container, k) for k in _SIZE})
+
+
+# The container's props that Reflex's chart sets (its width and height, and minimums against collapsing).
+_SIZE = ("width", "height", "min_width", "min_height")
