@@ -109,3 +109,41 @@ def checkbox(checked: rx.Var[bool], on_change: Any, class_name: str = "", **prop
         class_name=_classes("plain-checkbox", class_name),
         **props,
     )
+
+
+def menu(
+    menu_id: str | rx.Var[str], *actions: tuple[str, Any], label: str, class_name: str = "", item_class: str = ""
+) -> rx.Component:
+    """`rx.menu` of a "…" button and one item per (text, event), as the browser's own popover.
+
+    Radix's DropdownMenu is a tree of React components per menu even while closed; a board of 140 cards
+    each with its menu spent ~130 ms rendering them (bench/README.md). This is a button and a hidden
+    `popover` element: the browser opens it in the top layer (above the board's scrolling columns), closes
+    it on Escape or a click elsewhere, and places it under its button (CSS anchor positioning, in
+    assets/jobapp.css). Choosing an item runs its event and closes the menu. `menu_id` must be unique on
+    the page (the popover's id).
+    """
+    return rx.fragment(
+        rx.el.button(
+            rx.icon("ellipsis", size=14),
+            type="button",
+            aria_label=label,
+            class_name=_classes("rt-reset rt-BaseButton rt-r-size-1 rt-variant-ghost rt-IconButton", class_name),
+            custom_attrs={"popoverTarget": menu_id},
+        ),
+        rx.el.div(
+            *(
+                rx.el.button(
+                    text,
+                    type="button",
+                    on_click=event,
+                    class_name=_classes("rt-reset rt-BaseMenuItem rt-DropdownMenuItem", item_class),
+                    custom_attrs={"popoverTarget": menu_id, "popoverTargetAction": "hide"},
+                )
+                for text, event in actions
+            ),
+            id=menu_id,
+            class_name="rt-BaseMenuContent rt-r-size-2 rt-variant-solid plain-menu",
+            custom_attrs={"popover": "auto"},
+        ),
+    )

@@ -85,7 +85,16 @@ def test_the_board_shows_a_column_per_status_and_a_card_moves_by_its_menu(site, 
     expect(column(watcher, "Pending").locator(card)).to_be_visible()
     expect(mover.locator(card).locator(".card-state")).to_have_text("Pending")
     mover.locator(card).locator(".job-menu").click()
-    mover.get_by_role("menuitem", name="Interview").click()
+    # The menu is the browser's popover: open, and its item closes it.
+    menu = mover.locator(".plain-menu:popover-open")
+    expect(menu).to_have_count(1)
+    # It opens at its button (CSS anchor positioning), right edges aligned, not in the middle of the page.
+    button_box = mover.locator(card).locator(".job-menu").bounding_box()
+    menu_box = menu.bounding_box()
+    assert button_box and menu_box
+    assert abs((menu_box["x"] + menu_box["width"]) - (button_box["x"] + button_box["width"])) < 2
+    menu.get_by_role("button", name="Interview").click()
+    expect(menu).to_have_count(0)
     expect(mover.locator("#pipeline-notice")).to_contain_text("moved to Interview")
     # Both tabs see the card in its new column; moving to Interview queued the company brief, shown apart
     # from the status on the card.
@@ -96,7 +105,8 @@ def test_the_board_shows_a_column_per_status_and_a_card_moves_by_its_menu(site, 
     # The list view is one click away and keeps the URL's other parameters.
     mover.locator("#view-switch").get_by_role("radio", name="List").click()
     expect(mover.locator(f"#job-row-{ids['Platform Engineer']}")).to_have_attribute("data-status", "Interview")
-    assert "view=board" not in mover.url
+    # The view is shown with the navigation's answer, and the URL follows it.
+    expect(mover).not_to_have_url(re.compile(r"view=board"))
 
 
 def test_search_and_filters_live_in_the_url(site, backend, context):
@@ -115,6 +125,7 @@ def test_search_and_filters_live_in_the_url(site, backend, context):
     page.get_by_role("option", name="Evaluated").click()
     expect(page.locator("tr[id^='job-row-']")).to_have_count(1)
     expect(page.locator("tr", has_text="Backend Engineer")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"status=Evaluated"))
     params = parse_qs(urlsplit(page.url).query)
     assert params == {"q": ["kubernetes"], "status": ["Evaluated"]}
 
@@ -235,7 +246,7 @@ def test_first_run_banner_until_a_resume_is_saved_and_the_charts(site, backend, 
     mover.goto(f"{site['url']}/?view=board")
     card = f"#job-card-{ids['Data Engineer']}"
     mover.locator(card).locator(".job-menu").click()
-    mover.get_by_role("menuitem", name="Applied").click()
+    mover.locator(".plain-menu:popover-open").get_by_role("button", name="Applied").click()
     expect(mover.locator("#pipeline-notice")).to_contain_text("moved to Applied")
     expect(page.locator("#applications-this-week")).to_have_text("This week: 1")
     expect(page.locator(".funnel-stage").nth(2)).to_have_text("Applied · 3 (75% of evaluated)")
