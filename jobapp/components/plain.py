@@ -111,6 +111,22 @@ def checkbox(checked: rx.Var[bool], on_change: Any, class_name: str = "", **prop
     )
 
 
+def select(
+    *options: rx.Component, value: Any, on_change: Any, label: str, size: str = "1", class_name: str = "", **props: Any
+) -> rx.Component:
+    """`rx.select`, as the browser's own select of `rx.el.option`s: Radix's Select renders every item even
+    while it is closed (to fill a hidden native select), which made the filters the costliest part of a
+    page's first render. Sizes 1 and 2 match Radix's triggers (assets/jobapp.css)."""
+    return rx.el.select(
+        *options,
+        value=value,
+        on_change=on_change,
+        aria_label=label,
+        class_name=_classes("plain-select", f"plain-select-{size}", class_name),
+        **props,
+    )
+
+
 def menu(
     menu_id: str | rx.Var[str], *actions: tuple[str, Any], label: str, class_name: str = "", item_class: str = ""
 ) -> rx.Component:

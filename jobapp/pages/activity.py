@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from jobapp.components import plain
 from jobapp.live.activity import kind_choices, status_choices
 from jobapp.pages._page import page
 from jobapp.pages._tasks import task_list
@@ -30,15 +31,13 @@ def choice_select(value: rx.Var, items: list[rx.Component], on_change, select_id
 
 
 def job_select() -> rx.Component:
-    """The job filter, up to 500 jobs: the browser's own select. Radix's renders every item even while it is
-    closed (to fill a hidden native select), which made this one the slowest part of the page's start."""
-    return rx.el.select(
+    """The job filter, up to 500 jobs (see plain.select)."""
+    return plain.select(
         rx.foreach(ActivityFilter.job_choices, lambda pair: rx.el.option(pair[1], value=pair[0])),
         value=ActivityFilter.job,
         on_change=ActivityFilter.filter_job,
-        aria_label="Job",
+        label="Job",
         id="filter-job",
-        class_name="plain-select",
     )
 
 

@@ -146,20 +146,22 @@ def query_bar() -> rx.Component:
                 on_change=PipelineActions.set_view,
                 id="view-switch",
             ),
-            rx.select.root(
-                rx.select.trigger(placeholder="Status", id="filter-status"),
-                rx.select.content(
-                    rx.select.item("Every status", value="all"),
-                    *(rx.select.item(s, value=s) for s in STATUSES),
-                ),
+            plain.select(
+                rx.el.option("Every status", value="all"),
+                *(rx.el.option(s, value=s) for s in STATUSES),
                 value=query["status"],
                 on_change=PipelineActions.set_status_filter,
+                label="Status",
+                size="2",
+                id="filter-status",
             ),
-            rx.select.root(
-                rx.select.trigger(id="sort"),
-                rx.select.content(*(rx.select.item(label, value=key) for key, label in SORTS.items())),
+            plain.select(
+                *(rx.el.option(label, value=key) for key, label in SORTS.items()),
                 value=query["sort"],
                 on_change=PipelineActions.set_sort,
+                label="Sort",
+                size="2",
+                id="sort",
             ),
             rx.checkbox(
                 "Work running",
