@@ -482,10 +482,16 @@ def jobs_board() -> rx.Component:
 
 
 def once_loaded(chart: rx.Component) -> rx.Component:
-    """The chart once the pictures' data has come (the funnel always has its stages then), an empty box of its
-    height before: the page's first render, and the rows' frame, do not wait for recharts to lay out
-    charts of nothing; the data comes in the frame after the rows (`PipelineCharts`)."""
-    return rx.cond(PipelineCharts.funnel.length() > 0, chart, rx.el.div(class_name="chart-space"))  # type: ignore[attr-defined]
+    """The chart once the pictures' data has come (the funnel always has its stages then) and its place is
+    near the screen (charts.when_seen): the page's first render, its rows' frame and a search typed just
+    after do not wait for recharts to import and lay out charts nobody sees yet."""
+    # Seen is judged once the data has come, so the page's rows (in the same or an earlier frame) are in place
+    # above: judged on the empty first render, every chart would count as seen.
+    return rx.cond(
+        PipelineCharts.funnel.length() > 0,  # type: ignore[attr-defined]
+        charts.when_seen(chart),
+        rx.el.div(class_name="chart-space"),
+    )
 
 
 # Every tick shown, slanted and small: ten buckets or eight weeks fit a third of the page without overlapping.

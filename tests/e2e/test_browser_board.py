@@ -219,9 +219,14 @@ def test_first_run_banner_until_a_resume_is_saved_and_the_charts(site, backend, 
     ids = seed(backend.db_url, resume=False)
     backend.start()
     page = context.new_page()
+    page.set_viewport_size({"width": 1280, "height": 400})  # the pictures start out of sight
     page.goto(site["url"])
     expect(page.locator("#resume-banner")).to_contain_text("Add your resume first")
-    # The pictures: the funnel (with each stage's conversion) and the fit histogram, drawn by recharts.
+    # The pictures: the funnel (with each stage's conversion) and the fit histogram, drawn by recharts once
+    # scrolled to (their data has come: the stages under the funnel show).
+    expect(page.locator(".funnel-stage").first).to_have_text("Added · 5")
+    expect(page.locator(".recharts-wrapper")).to_have_count(0)
+    page.locator("#fit-histogram").scroll_into_view_if_needed()
     expect(page.locator("#funnel .recharts-wrapper")).to_be_visible()
     expect(page.locator("#fit-histogram .recharts-wrapper")).to_be_visible()
     expect(page.locator(".funnel-stage").first).to_have_text("Added · 5")
@@ -238,6 +243,7 @@ def test_first_run_banner_until_a_resume_is_saved_and_the_charts(site, backend, 
     expect(page.locator("#resume-banner")).to_have_count(0)
 
     # Applications per week (8 weeks) follow a move made in another tab, live, as the funnel does.
+    page.locator("#applications-per-week").scroll_into_view_if_needed()
     expect(page.locator("#applications-per-week .recharts-xAxis .recharts-cartesian-axis-tick")).to_have_count(8)
     expect(page.locator("#applications-this-week")).to_have_text("This week: 0")
     expect(page.locator(".funnel-stage").nth(2)).to_have_text("Applied · 2 (50% of evaluated)")
