@@ -2,7 +2,8 @@
 
 Every page's `on_load` starts `Board.follow`, a background event that follows the live hub for as long as
 the tab stays on that page and connected to this worker (see `jobapp.state.follow`). It is the only writer
-of this state and of the page views (job, pipeline, discover), and takes the state's lock only to assign what changed.
+of this state and of the page views (job, pipeline, discover; a pipeline search also shows its own answer,
+see `PipelineActions._go`), and takes the state's lock only to assign what changed.
 """
 
 from __future__ import annotations

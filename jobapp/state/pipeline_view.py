@@ -1,5 +1,6 @@
-"""The pipeline page's view for this tab: the filtered page the tab's URL asks for, written only by the tab's
-follow loop (`Board.follow`), which reads it again when a job changes (`jobapp.state.follow`)."""
+"""The pipeline page's view for this tab: the filtered page the tab's URL asks for, written by the tab's follow
+loop (`Board.follow`), which reads it again when a job changes (`jobapp.state.follow`), and by a search,
+filter, sort or view change, which shows its page in its own answer (`PipelineActions._go`)."""
 
 from __future__ import annotations
 

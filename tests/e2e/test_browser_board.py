@@ -113,13 +113,28 @@ def test_search_and_filters_live_in_the_url(site, backend, context):
     seed(backend.db_url)
     backend.start()
     page = context.new_page()
+    frames: list[tuple[str, str]] = []  # the websocket's messages in order, ("sent" or "received", text)
+
+    def log(way: str):
+        return lambda message: frames.append((way, message if isinstance(message, str) else ""))
+
+    page.on("websocket", lambda ws: (ws.on("framesent", log("sent")), ws.on("framereceived", log("received"))))
     page.goto(site["url"])
     expect(page.locator("tr[id^='job-row-']")).to_have_count(5)
 
     page.locator("#search").fill("kubernetes")
+    before = len(frames)
     page.locator("#search").press("Enter")
     expect(page.locator("tr[id^='job-row-']")).to_have_count(3)
     expect(page).to_have_url(re.compile(r"q=kubernetes"))
+    # The search's own answer carried the page, before the navigation's events left the browser; the follow
+    # loop the navigation restarted found the tab holding it and sent the rows no second time.
+    page.wait_for_timeout(1000)
+    after = frames[before:]
+    events_sent = [i for i, (way, text) in enumerate(after) if way == "sent" and text.startswith("42")]
+    with_rows = [i for i, (way, text) in enumerate(after) if way == "received" and '"rows_rx_state_"' in text]
+    assert len(with_rows) == 1, after
+    assert len(events_sent) >= 2 and events_sent[0] < with_rows[0] < events_sent[1], after
 
     page.locator("#filter-status").select_option("Evaluated")
     expect(page.locator("tr[id^='job-row-']")).to_have_count(1)
