@@ -2,8 +2,8 @@
 
 Reflex imports a chart (`rx.recharts.bar_chart`) lazily, when it first renders, but its parts (bars, axes,
 the tooltip, the responsive container) with the page's own module: so recharts, ~350 KB of the pipeline
-route's 420 KB module, was parsed and evaluated before the page's first render although the charts are
-drawn only after the rows (bench/scale.py, see bench/README.md). These are the same components imported
+route's 420 KB module, was parsed and evaluated before the page's first render although no chart is drawn
+before the person scrolls to it (`when_seen`, below; bench/README.md). These are the same components imported
 the way Reflex imports the charts themselves: each renders once recharts has loaded (one import shared by
 all), and recharts 3 finds its parts through context, so a part rendered by a wrapper still draws.
 
@@ -36,15 +36,15 @@ Tooltip = _lazy(general.GraphingTooltip)
 ResponsiveContainer = _lazy(general.ResponsiveContainer)
 
 
+# The container's props that Reflex's chart sets (its width and height, and minimums against collapsing).
+_SIZE = ("width", "height", "min_width", "min_height")
+
+
 def responsive(chart: rx.Component) -> rx.Component:
     """A chart from `rx.recharts` (`bar_chart`, `funnel_chart`…), in a lazily imported responsive container
     instead of the one Reflex wraps it in."""
     container: Any = chart
     return ResponsiveContainer.create(*container.children, **{k: getattr(container, k) for k in _SIZE})
-
-
-# The container's props that Reflex's chart sets (its width and height, and minimums against collapsing).
-_SIZE = ("width", "height", "min_width", "min_height")
 
 
 class WhenSeen(Component):
